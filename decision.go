@@ -1,0 +1,376 @@
+package ownership
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Reason is the code of the rule that decided a [Decision]. Codes are
+// stable and spelled in snake_case in text and JSON ("view_scope"), so
+// hosts may log them, count them and branch on them.
+type Reason uint8
+
+// Reasons for an allowed decision.
+const (
+	// ReasonBypass: a role of the subject bypasses ownership.
+	ReasonBypass Reason = iota + 1
+	// ReasonInScope: the record's class is in a role's scope for the action
+	// (and the field's scope, for a field).
+	ReasonInScope
+	// ReasonClaimable: the record is unassigned and a role grants claim.
+	ReasonClaimable
+	// ReasonReassignable: a role grants reassign and may update the record.
+	ReasonReassignable
+	// ReasonOwnerManages: the subject owns the record and has a role with a
+	// grant for its type.
+	ReasonOwnerManages
+
+	// firstDenial separates allowing from denying reasons.
+	firstDenial
+)
+
+// Reasons for a denial.
+const (
+	// ReasonUnknownAction: the action is not one of the six.
+	ReasonUnknownAction Reason = firstDenial + iota
+	// ReasonNoSubject: the request names no user.
+	ReasonNoSubject
+	// ReasonUnknownSubject: the user is not in the directory.
+	ReasonUnknownSubject
+	// ReasonNotFound: the record does not exist.
+	ReasonNotFound
+	// ReasonInvalidField: a field was named for an action other than view
+	// or update, or the field name is empty.
+	ReasonInvalidField
+	// ReasonNoRoles: the subject has no roles.
+	ReasonNoRoles
+	// ReasonUnknownRole: none of the subject's roles exists in the policy.
+	ReasonUnknownRole
+	// ReasonNoGrant: no role of the subject has a grant for the record type.
+	ReasonNoGrant
+	// ReasonViewScope: no view scope reaches the record ("can't see").
+	ReasonViewScope
+	// ReasonUpdateScope: no update scope reaches the record ("can't edit").
+	ReasonUpdateScope
+	// ReasonDeleteScope: no delete scope reaches the record.
+	ReasonDeleteScope
+	// ReasonFollowerReadOnly: the subject follows the record, and followers
+	// cannot update or delete through Own.
+	ReasonFollowerReadOnly
+	// ReasonFieldScope: the record-level scope allows, but the field's rule
+	// does not.
+	ReasonFieldScope
+	// ReasonAlreadyAssigned: a claim of a record that has an owner.
+	ReasonAlreadyAssigned
+	// ReasonNoClaimPermission: no role grants claim.
+	ReasonNoClaimPermission
+	// ReasonNoReassignPermission: no role grants reassign.
+	ReasonNoReassignPermission
+	// ReasonReassignOutOfScope: a role grants reassign but cannot update
+	// this record (the subject does not own it and lacks update scope).
+	ReasonReassignOutOfScope
+	// ReasonNotOwner: only owners (or a bypass role) manage ownership.
+	ReasonNotOwner
+	// ReasonSynced: the record's ownership is synced from its parent, so
+	// it cannot be changed directly, not even by a bypass role.
+	ReasonSynced
+
+	reasonEnd
+)
+
+var reasonName = [...]string{
+	ReasonBypass:               "bypass",
+	ReasonInScope:              "in_scope",
+	ReasonClaimable:            "claimable",
+	ReasonReassignable:         "reassignable",
+	ReasonOwnerManages:         "owner_manages",
+	ReasonUnknownAction:        "unknown_action",
+	ReasonNoSubject:            "no_subject",
+	ReasonUnknownSubject:       "unknown_subject",
+	ReasonNotFound:             "not_found",
+	ReasonInvalidField:         "invalid_field",
+	ReasonNoRoles:              "no_roles",
+	ReasonUnknownRole:          "unknown_role",
+	ReasonNoGrant:              "no_grant",
+	ReasonViewScope:            "view_scope",
+	ReasonUpdateScope:          "update_scope",
+	ReasonDeleteScope:          "delete_scope",
+	ReasonFollowerReadOnly:     "follower_read_only",
+	ReasonFieldScope:           "field_scope",
+	ReasonAlreadyAssigned:      "already_assigned",
+	ReasonNoClaimPermission:    "no_claim_permission",
+	ReasonNoReassignPermission: "no_reassign_permission",
+	ReasonReassignOutOfScope:   "reassign_out_of_scope",
+	ReasonNotOwner:             "not_owner",
+	ReasonSynced:               "synced",
+}
+
+// String returns the reason's code, such as "view_scope".
+func (r Reason) String() string {
+	if r > 0 && r < reasonEnd && reasonName[r] != "" {
+		return reasonName[r]
+	}
+	return fmt.Sprintf("Reason(%d)", uint8(r))
+}
+
+// Allows reports whether the reason is one for an allowed decision.
+func (r Reason) Allows() bool { return r > 0 && r < firstDenial }
+
+// ParseReason parses a reason code.
+func ParseReason(s string) (Reason, error) {
+	for i, n := range reasonName {
+		if n != "" && n == s {
+			return Reason(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: unknown reason %q", ErrInvalid, s)
+}
+
+// MarshalText implements [encoding.TextMarshaler].
+func (r Reason) MarshalText() ([]byte, error) {
+	if r == 0 || r >= reasonEnd || reasonName[r] == "" {
+		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, r)
+	}
+	return []byte(r.String()), nil
+}
+
+// UnmarshalText implements [encoding.TextUnmarshaler].
+func (r *Reason) UnmarshalText(b []byte) error {
+	v, err := ParseReason(string(b))
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}
+
+// Decision is the answer to one question "may S do A on R?": whether it is
+// allowed, the [Reason] code, and what the explanation needs. The zero
+// Decision is a denial.
+type Decision struct {
+	Allowed bool
+	Reason  Reason
+	Subject UserID
+	Action  Action
+	Record  Ref
+	// Field is the field asked about, or "".
+	Field string
+	// Role is the role that allowed the action, or "" for a denial.
+	Role string
+	// Class is the record's class for the subject and action (Own,
+	// Unassigned or Others), or None when the decision came before it
+	// (an unknown action, a missing record).
+	Class Scope
+	// Scope is the union of the subject's scopes for the action on the
+	// record's type (for Reassign: the update scopes of the roles that
+	// grant reassign).
+	Scope Scope
+	// FieldScope is the union of the field rules' scopes met for Field.
+	FieldScope Scope
+	// Owner is the record's first owner, or "" when it is unassigned.
+	Owner UserID
+	// SubjectRole is the subject's role on the record's list, or zero when
+	// the subject is not on it.
+	SubjectRole Role
+	// Parent is the record's parent, named by the synced explanation.
+	Parent Ref
+}
+
+// Err returns nil for an allowed decision, and otherwise an error that
+// wraps [ErrDenied] (and also [ErrSynced] for a synced record, [ErrNotFound]
+// for a missing one) and whose message is the explanation. [DenialOf]
+// recovers the decision from it.
+func (d Decision) Err() error {
+	if d.Allowed {
+		return nil
+	}
+	return &DeniedError{Decision: d}
+}
+
+// DeniedError is the error form of a denial; see [Decision.Err].
+type DeniedError struct {
+	Decision Decision
+}
+
+// Error returns the decision's explanation.
+func (e *DeniedError) Error() string { return "ownership: " + e.Decision.Explain() }
+
+// Is makes errors.Is match ErrDenied, and ErrSynced or ErrNotFound when the
+// reason says so.
+func (e *DeniedError) Is(target error) bool {
+	switch target {
+	case ErrDenied:
+		return true
+	case ErrSynced:
+		return e.Decision.Reason == ReasonSynced
+	case ErrNotFound:
+		return e.Decision.Reason == ReasonNotFound || e.Decision.Reason == ReasonUnknownSubject
+	case ErrConflict:
+		return e.Decision.Reason == ReasonAlreadyAssigned
+	}
+	return false
+}
+
+// DenialOf returns the decision carried by err, if err wraps a
+// [DeniedError].
+func DenialOf(err error) (Decision, bool) {
+	var de *DeniedError
+	if errors.As(err, &de) {
+		return de.Decision, true
+	}
+	return Decision{}, false
+}
+
+// String returns "allow" or "deny", the reason code and the explanation,
+// as in "deny view_scope: rep1 cannot view contact/c3: ...".
+func (d Decision) String() string {
+	verdict := "deny"
+	if d.Allowed {
+		verdict = "allow"
+	}
+	return verdict + " " + d.Reason.String() + ": " + d.Explain()
+}
+
+// Explain returns one sentence that says why, and for a denial what would
+// change the answer.
+func (d Decision) Explain() string {
+	who := string(d.Subject)
+	if who == "" {
+		who = "the caller"
+	}
+	what := d.Action.String()
+	if d.Action == ManageOwnership {
+		what = "manage the ownership of"
+	}
+	target := d.Record.String()
+	if target == "" {
+		target = "a record with no reference"
+	}
+	if d.Field != "" {
+		target = "field " + d.Field + " of " + target
+	}
+	if d.Allowed {
+		return fmt.Sprintf("%s may %s %s: %s", who, what, target, d.allowWhy())
+	}
+	return fmt.Sprintf("%s cannot %s %s: %s", who, what, target, d.denyWhy())
+}
+
+// state describes the record as the subject sees it.
+func (d Decision) state() string {
+	switch d.Class {
+	case Own:
+		if d.SubjectRole == Owner {
+			return "you own it"
+		}
+		return "you follow it"
+	case Unassigned:
+		return "it is unassigned"
+	case Others:
+		if d.Owner != "" {
+			return "it is owned by " + string(d.Owner)
+		}
+		return "it is owned by someone else"
+	}
+	return "its ownership is unknown"
+}
+
+func (d Decision) allowWhy() string {
+	switch d.Reason {
+	case ReasonBypass:
+		return "role " + d.Role + " bypasses ownership"
+	case ReasonInScope:
+		if d.Field != "" {
+			return fmt.Sprintf("%s, and role %s's %s scope covers it, for the record and for field %s", d.state(), d.Role, d.Action, d.Field)
+		}
+		return fmt.Sprintf("%s, and role %s's %s scope covers it", d.state(), d.Role, d.Action)
+	case ReasonClaimable:
+		return "it is unassigned and role " + d.Role + " may claim"
+	case ReasonReassignable:
+		return fmt.Sprintf("role %s may reassign, and it may update this record (%s)", d.Role, d.state())
+	case ReasonOwnerManages:
+		return "you own it, and owners manage its owners and followers"
+	}
+	return "allowed"
+}
+
+func (d Decision) denyWhy() string {
+	what := d.Record.Type
+	if what == "" {
+		what = "record"
+	}
+	switch d.Reason {
+	case ReasonUnknownAction:
+		return "the action is unknown; use view, update, delete, claim, reassign or manage_ownership"
+	case ReasonNoSubject:
+		return "the request names no user; pass the signed-in user's id"
+	case ReasonUnknownSubject:
+		return "the user is not in the directory; check the id or add the user"
+	case ReasonNotFound:
+		return "the record does not exist; check the reference"
+	case ReasonInvalidField:
+		return "field-level checks apply to view and update only, and need a field name"
+	case ReasonNoRoles:
+		return "you have no roles; ask an administrator to assign you one"
+	case ReasonUnknownRole:
+		return "none of your roles exists in the policy; ask an administrator to fix your role assignment"
+	case ReasonNoGrant:
+		return fmt.Sprintf("none of your roles grants anything on %s records; ask an administrator for a role with access to them", what)
+	case ReasonViewScope, ReasonUpdateScope, ReasonDeleteScope:
+		return fmt.Sprintf("%s and your %s scope is %s; %s", d.state(), d.Action, d.Scope, d.scopeRemedy(""))
+	case ReasonFollowerReadOnly:
+		return fmt.Sprintf("you follow it, and followers have read-only access (your %s scope is %s); ask an owner to make you an owner, or ask a manager to reassign it to you", d.Action, d.Scope)
+	case ReasonFieldScope:
+		return fmt.Sprintf("%s and your %s scope for field %s is %s; %s", d.state(), d.Action, d.Field, d.FieldScope, d.scopeRemedy(d.Field))
+	case ReasonAlreadyAssigned:
+		if d.SubjectRole == Owner {
+			return "you already own it; only unassigned records can be claimed"
+		}
+		return fmt.Sprintf("it is already assigned to %s; only unassigned records can be claimed, so ask %s or a manager to reassign it", d.Owner, d.Owner)
+	case ReasonNoClaimPermission:
+		return "it is unassigned, but none of your roles may claim; ask an administrator for the claim permission, or a manager to assign it to you"
+	case ReasonNoReassignPermission:
+		return "none of your roles may reassign; request the reassign permission, or ask a manager to reassign it"
+	case ReasonReassignOutOfScope:
+		return fmt.Sprintf("%s and the update scope of your roles that may reassign is %s; only its owner or a manager with update scope All can reassign it", d.state(), d.Scope)
+	case ReasonNotOwner:
+		if d.Owner != "" {
+			return fmt.Sprintf("only its owners or an administrator may change its owners and followers; ask %s or an administrator", d.Owner)
+		}
+		return "only its owners or an administrator may change its owners and followers; claim it first, or ask an administrator"
+	case ReasonSynced:
+		if !d.Parent.IsZero() {
+			return fmt.Sprintf("its ownership is synced from its parent %s; change the ownership of %s instead, or switch it to independent ownership", d.Parent, d.Parent)
+		}
+		return "its ownership is synced from its parent; change the parent's ownership instead, or switch it to independent ownership"
+	}
+	return "denied"
+}
+
+// article returns "a view", "an update", "a delete".
+func article(a Action) string {
+	if a == Update {
+		return "an update"
+	}
+	return "a " + a.String()
+}
+
+// scopeRemedy says what to ask for so that scope s reaches the record's
+// class.
+func (d Decision) scopeRemedy(field string) string {
+	on := ""
+	if field != "" {
+		on = " for field " + field
+	}
+	switch d.Class {
+	case Others:
+		return fmt.Sprintf("ask a manager to reassign it to you, or to widen your %s scope%s to All", d.Action, on)
+	case Unassigned:
+		if d.Action == View || d.Action == Update {
+			return fmt.Sprintf("claim it if your role may, or ask for %s scope%s that includes Unassigned", article(d.Action), on)
+		}
+		return fmt.Sprintf("ask for %s scope%s that includes Unassigned", article(d.Action), on)
+	case Own:
+		return fmt.Sprintf("ask an administrator for %s scope%s that includes Own", article(d.Action), on)
+	}
+	return "ask an administrator to widen your scope"
+}

@@ -1,0 +1,67 @@
+// Package ownership decides who may see and change a record by who owns it.
+//
+// It unifies three models that business applications use: an owner field
+// with view and update scopes (a CRM's contacts: owned, unassigned, claimed
+// and reassigned), ownership lists of owners and followers (owners change,
+// followers only look, administrators bypass), and own/other permissions
+// down to single fields (a contract system).
+//
+// # The model
+//
+// A [Record] has a type and an id (its [Ref], "contact/c1") and an ownership
+// [List] of entries: each a user and a [Role], [Owner] or [Follower]. A list
+// without an owner makes the record unassigned. Lists are normalised: one
+// entry per user, and a user who is both owner and follower is an owner.
+//
+// A [Subject] is the user asking: an id and role names. A [Policy] gives
+// each role, per record type (or for every type, [AnyType]), a scope per
+// action, or makes it a bypass role that may do everything.
+//
+// A [Scope] is a set of record classes. For a subject and an action, a
+// record is in exactly one class:
+//
+//   - [Own]: the subject owns it (for [View], owns or follows it);
+//   - [Unassigned]: it has no owner;
+//   - [Others]: someone else owns it.
+//
+// [Owned] is Own, [All] is every class, and any union works: a CRM sales rep
+// views Own|Unassigned and updates Own. Followers never update or delete
+// through Own.
+//
+// # Decisions
+//
+// [Policy.Decide] evaluates the subject's roles one by one; any role may
+// allow. A role's grant for the record's type replaces its "*" grant. The
+// answer is a [Decision]: allowed or not, a [Reason] code, and
+// [Decision.Explain], a sentence that says what would change the answer:
+//
+//	rep1 cannot update contact/c3: it is owned by rep2 and your update scope
+//	is Owned; ask a manager to reassign it to you, or to widen your update
+//	scope to All
+//
+// Anything unknown denies: a subject without an id or roles, a role the
+// policy does not define, an unknown action, a missing record (a zero Ref).
+// Field rules ([FieldRule]) narrow the record-level View and Update scopes
+// for one field ([Policy.DecideField]); a field without a rule follows the
+// record.
+//
+// [Claim], [Reassign] and [ManageOwnership] change ownership. Claim needs an
+// unassigned record and a role that grants claim; Reassign needs a role
+// that grants reassign and, in the same role, an update scope that reaches
+// the record; ManageOwnership needs the subject to own the record (through
+// a role with a grant for its type) or a bypass role. A record in
+// [SyncWithParent] mode takes its ownership from its parent and refuses all
+// three, to everyone, bypass included.
+//
+// # Speed
+//
+// Policies are compiled when built: a check ([Policy.Can], [Policy.CanView],
+// [Policy.CanEdit]) is one scan of the ownership list and a bit test, with
+// no allocation. [Policy.Bind] resolves a subject's roles once per request.
+// [Policy.Filter] compiles the same rules into a [Predicate] for lists: its
+// Match runs per record in memory, and its [Cond] tree is what database
+// adapters translate into a WHERE clause.
+//
+// A Policy never changes once built and is safe for concurrent use; so are
+// Lists, Records' lists and Predicates.
+package ownership

@@ -1,0 +1,22 @@
+package ownership
+
+import "errors"
+
+// Sentinel errors. Every error returned by this package wraps at most one of
+// them, so callers can branch with [errors.Is].
+var (
+	// ErrNotFound reports that a record or user does not exist.
+	ErrNotFound = errors.New("ownership: not found")
+	// ErrConflict reports that a record changed between read and write: the
+	// compare-and-swap on its version failed.
+	ErrConflict = errors.New("ownership: conflict")
+	// ErrDenied reports that the policy refused an action. The error
+	// carries the [Decision] that explains why; see [DenialOf].
+	ErrDenied = errors.New("ownership: denied")
+	// ErrSynced reports that a record's ownership is a read-only copy of its
+	// parent's and cannot be changed directly.
+	ErrSynced = errors.New("ownership: ownership synced with parent")
+	// ErrInvalid reports malformed input: a bad role, scope, reference,
+	// policy or list.
+	ErrInvalid = errors.New("ownership: invalid")
+)

@@ -1,0 +1,370 @@
+package ownership
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/maphash"
+	"iter"
+	"slices"
+)
+
+// UserID identifies a user of the host application. The empty UserID means
+// "no user" and is never an owner or follower of anything.
+type UserID string
+
+// Role is a user's relationship to one record: [Owner] or [Follower].
+// The zero Role is invalid; lists refuse it.
+type Role uint8
+
+const (
+	// Follower may view the record but not change it through ownership.
+	Follower Role = iota + 1
+	// Owner may view, update and delete the record (as the policy's Own
+	// class allows) and change its ownership.
+	Owner
+)
+
+// String returns "owner", "follower", or "Role(n)" for an invalid role.
+func (r Role) String() string {
+	switch r {
+	case Owner:
+		return "owner"
+	case Follower:
+		return "follower"
+	}
+	return fmt.Sprintf("Role(%d)", uint8(r))
+}
+
+// Valid reports whether r is [Owner] or [Follower].
+func (r Role) Valid() bool { return r == Owner || r == Follower }
+
+// ParseRole parses "owner" or "follower".
+func ParseRole(s string) (Role, error) {
+	switch s {
+	case "owner":
+		return Owner, nil
+	case "follower":
+		return Follower, nil
+	}
+	return 0, fmt.Errorf("%w: role %q: want \"owner\" or \"follower\"", ErrInvalid, s)
+}
+
+// MarshalText implements [encoding.TextMarshaler]. An invalid role is an
+// error rather than a silently written string.
+func (r Role) MarshalText() ([]byte, error) {
+	if !r.Valid() {
+		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, r)
+	}
+	return []byte(r.String()), nil
+}
+
+// UnmarshalText implements [encoding.TextUnmarshaler].
+func (r *Role) UnmarshalText(b []byte) error {
+	v, err := ParseRole(string(b))
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}
+
+// Entry is one user's place on a record's ownership list. Email and the
+// names are the user's details, copied from the directory so that lists can
+// be shown without a lookup; they never affect a decision.
+type Entry struct {
+	UserID    UserID `json:"user_id"`
+	Role      Role   `json:"role"`
+	Email     string `json:"email,omitempty"`
+	GivenName string `json:"given_name,omitempty"`
+	LastName  string `json:"last_name,omitempty"`
+}
+
+// List is a record's ownership list: at most one entry per user, in a
+// stable order (the order in which users first appeared). A List is
+// immutable: [List.With] and [List.Without] return new lists and never
+// modify the receiver, so a List may be shared between goroutines.
+//
+// The zero List is empty, which makes a record unassigned.
+type List struct {
+	d *listData // nil for the empty list; never modified after construction
+}
+
+// listData holds a normalised list. keys[i] is idHash(entries[i].UserID), so
+// that a check compares integers instead of strings.
+type listData struct {
+	entries []Entry
+	keys    []uint64
+	roles   []Role // roles[i] == entries[i].Role, kept dense for the scan
+	first   int    // index of the first owner, -1 if none
+}
+
+// idSeed seeds the user-id hashes; they live only in memory.
+var idSeed = maphash.MakeSeed()
+
+func idHash(id UserID) uint64 { return maphash.String(idSeed, string(id)) }
+
+// listOf wraps normalised entries, which it takes ownership of.
+func listOf(entries []Entry) List {
+	if len(entries) == 0 {
+		return List{}
+	}
+	d := &listData{entries: entries, keys: make([]uint64, len(entries)), roles: make([]Role, len(entries)), first: -1}
+	for i := range entries {
+		d.keys[i] = idHash(entries[i].UserID)
+		d.roles[i] = entries[i].Role
+		if d.first < 0 && d.roles[i] == Owner {
+			d.first = i
+		}
+	}
+	return List{d: d}
+}
+
+// items returns the entries, nil for the empty list. Callers must not
+// modify them.
+func (l List) items() []Entry {
+	if l.d == nil {
+		return nil
+	}
+	return l.d.entries
+}
+
+// NewList builds a normalised list from entries. A user that appears more
+// than once gets one entry, at the position of their first appearance;
+// if any of their entries says [Owner] they are an owner ("owner wins"), and
+// details missing from the first entry are taken from later ones.
+//
+// An entry without a user id or with an invalid role is an error wrapping
+// [ErrInvalid] that names its index.
+func NewList(entries ...Entry) (List, error) {
+	if len(entries) == 0 {
+		return List{}, nil
+	}
+	out := make([]Entry, 0, len(entries))
+	for i, e := range entries {
+		if e.UserID == "" {
+			return List{}, fmt.Errorf("%w: ownership[%d].user_id: empty", ErrInvalid, i)
+		}
+		if !e.Role.Valid() {
+			return List{}, fmt.Errorf("%w: ownership[%d].role: %v is not owner or follower", ErrInvalid, i, e.Role)
+		}
+		j := indexOf(out, e.UserID)
+		if j < 0 {
+			out = append(out, e)
+			continue
+		}
+		out[j] = merge(out[j], e)
+	}
+	return listOf(slices.Clip(out)), nil
+}
+
+// MustList is like [NewList] but panics on invalid entries. It is meant for
+// hard-coded lists in tests and examples.
+func MustList(entries ...Entry) List {
+	l, err := NewList(entries...)
+	if err != nil {
+		panic(err.Error() + " (MustList is for hard-coded lists; use NewList for data)")
+	}
+	return l
+}
+
+// merge folds a later entry b for the same user into a: owner wins, and
+// details a lacks are taken from b.
+func merge(a, b Entry) Entry {
+	if b.Role == Owner {
+		a.Role = Owner
+	}
+	if a.Email == "" {
+		a.Email = b.Email
+	}
+	if a.GivenName == "" {
+		a.GivenName = b.GivenName
+	}
+	if a.LastName == "" {
+		a.LastName = b.LastName
+	}
+	return a
+}
+
+func indexOf(entries []Entry, id UserID) int {
+	for i := range entries {
+		if entries[i].UserID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// Len returns the number of entries.
+func (l List) Len() int { return len(l.items()) }
+
+// At returns the i-th entry. It panics if i is out of range, like a slice.
+func (l List) At(i int) Entry { return l.items()[i] }
+
+// All iterates over the entries in order.
+func (l List) All() iter.Seq[Entry] {
+	return func(yield func(Entry) bool) {
+		for _, e := range l.items() {
+			if !yield(e) {
+				return
+			}
+		}
+	}
+}
+
+// Entries returns a copy of the entries.
+func (l List) Entries() []Entry { return slices.Clone(l.items()) }
+
+// Owners returns the ids of the owners, in list order.
+func (l List) Owners() []UserID { return l.ids(Owner) }
+
+// Followers returns the ids of the followers, in list order.
+func (l List) Followers() []UserID { return l.ids(Follower) }
+
+func (l List) ids(r Role) []UserID {
+	var out []UserID
+	for _, e := range l.items() {
+		if e.Role == r {
+			out = append(out, e.UserID)
+		}
+	}
+	return out
+}
+
+// RoleOf returns the role of user id on the list, and false if the user is
+// not on it.
+func (l List) RoleOf(id UserID) (Role, bool) {
+	if id == "" || l.d == nil {
+		return 0, false
+	}
+	if i := l.d.find(id, idHash(id)); i >= 0 {
+		return l.d.entries[i].Role, true
+	}
+	return 0, false
+}
+
+// IsOwner reports whether id is an owner.
+func (l List) IsOwner(id UserID) bool {
+	r, ok := l.RoleOf(id)
+	return ok && r == Owner
+}
+
+// Unassigned reports whether the list has no owner. A list with only
+// followers is unassigned.
+func (l List) Unassigned() bool { return l.d == nil || l.d.first < 0 }
+
+// find returns the index of id, whose hash is h, or -1.
+func (d *listData) find(id UserID, h uint64) int {
+	for i, k := range d.keys {
+		if k == h && d.entries[i].UserID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// FirstOwner returns the first owner in list order, or "" if the list is
+// unassigned.
+func (l List) FirstOwner() UserID {
+	if l.Unassigned() {
+		return ""
+	}
+	return l.d.entries[l.d.first].UserID
+}
+
+// With returns a list in which e is the entry of e.UserID: an existing entry
+// of that user is replaced in place (so With can also demote an owner to a
+// follower), otherwise e is appended. Details e leaves empty are kept from
+// the existing entry.
+func (l List) With(e Entry) (List, error) {
+	if e.UserID == "" {
+		return l, fmt.Errorf("%w: entry without user_id", ErrInvalid)
+	}
+	if !e.Role.Valid() {
+		return l, fmt.Errorf("%w: entry for %s: %v is not owner or follower", ErrInvalid, e.UserID, e.Role)
+	}
+	cur := l.items()
+	i := indexOf(cur, e.UserID)
+	if i < 0 {
+		out := make([]Entry, len(cur), len(cur)+1)
+		copy(out, cur)
+		return listOf(append(out, e)), nil
+	}
+	out := slices.Clone(cur)
+	old := out[i]
+	out[i] = e
+	if e.Email == "" && e.GivenName == "" && e.LastName == "" {
+		out[i].Email, out[i].GivenName, out[i].LastName = old.Email, old.GivenName, old.LastName
+	}
+	return listOf(out), nil
+}
+
+// Without returns a list without user id's entry. The receiver is returned
+// as it is when id is not on it.
+func (l List) Without(id UserID) List {
+	cur := l.items()
+	i := indexOf(cur, id)
+	if i < 0 {
+		return l
+	}
+	out := make([]Entry, 0, len(cur)-1)
+	out = append(out, cur[:i]...)
+	return listOf(append(out, cur[i+1:]...))
+}
+
+// Equal reports whether l and m have the same entries, details included, in
+// the same order.
+func (l List) Equal(m List) bool { return slices.Equal(l.items(), m.items()) }
+
+// SameAccess reports whether l and m give the same users the same roles,
+// whatever the order and the details. Two lists that are SameAccess lead
+// every decision to the same answer.
+func (l List) SameAccess(m List) bool {
+	if l.Len() != m.Len() {
+		return false
+	}
+	for _, e := range l.items() {
+		r, ok := m.RoleOf(e.UserID)
+		if !ok || r != e.Role {
+			return false
+		}
+	}
+	return true
+}
+
+// String formats the list as "[ann:owner bob:follower]".
+func (l List) String() string {
+	b := []byte{'['}
+	for i, e := range l.items() {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, e.UserID...)
+		b = append(b, ':')
+		b = append(b, e.Role.String()...)
+	}
+	return string(append(b, ']'))
+}
+
+// MarshalJSON encodes the list as a JSON array of entries; the empty list
+// is [].
+func (l List) MarshalJSON() ([]byte, error) {
+	if l.d == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(l.d.entries)
+}
+
+// UnmarshalJSON decodes a JSON array of entries and normalises it as
+// [NewList] does. Unknown fields in an entry are an error.
+func (l *List) UnmarshalJSON(b []byte) error {
+	var raw []Entry
+	if err := decodeStrict(b, &raw); err != nil {
+		return fmt.Errorf("%w: ownership: %v", ErrInvalid, err)
+	}
+	v, err := NewList(raw...)
+	if err != nil {
+		return err
+	}
+	*l = v
+	return nil
+}

@@ -1,0 +1,65 @@
+package ownership
+
+import "slices"
+
+// Subject is the user asking: an id and the names of their roles in the
+// policy. A Subject without an id is denied everything.
+//
+// A Subject literal works with every method of [Policy]. A Subject returned
+// by [Policy.Bind] has its roles resolved once, which makes checks faster;
+// it must not be modified (bind a new one instead).
+type Subject struct {
+	ID    UserID
+	Roles []string
+
+	b *binding // set by Policy.Bind; nil for a literal
+}
+
+// binding is a subject's roles resolved against one policy.
+type binding struct {
+	p     *Policy
+	id    UserID
+	names []string // the bound Subject's Roles, same backing array
+	hash  uint64   // idHash(id)
+	allow []actionMasks
+}
+
+// Bind returns a copy of s with its roles resolved against p, so that
+// checks of the returned Subject skip the role lookups: bind once per
+// request, or cache the result per user. The result must not be modified;
+// a bound Subject whose ID or Roles were replaced, or that is checked
+// against another policy, falls back to the lookups, never to a wrong
+// answer.
+func (p *Policy) Bind(s Subject) Subject {
+	names := slices.Clone(s.Roles)
+	out := Subject{ID: s.ID, Roles: names}
+	if p == nil {
+		return out
+	}
+	b := &binding{p: p, id: s.ID, names: names, hash: idHash(s.ID), allow: make([]actionMasks, len(p.types)+1)}
+	for _, n := range names {
+		r := p.lookupRole(n)
+		if r == nil {
+			continue
+		}
+		for ti := range b.allow {
+			for a := range b.allow[ti] {
+				b.allow[ti][a] |= r.allow[ti][a]
+			}
+		}
+	}
+	out.b = b
+	return out
+}
+
+// boundTo returns s's binding if it binds s, unchanged, to p.
+func (s *Subject) boundTo(p *Policy) *binding {
+	b := s.b
+	if b == nil || b.p != p || b.id != s.ID || len(s.Roles) != len(b.names) {
+		return nil
+	}
+	if len(b.names) > 0 && &s.Roles[0] != &b.names[0] {
+		return nil
+	}
+	return b
+}
