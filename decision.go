@@ -74,6 +74,9 @@ const (
 	// ReasonSynced: the record's ownership is synced from its parent, so
 	// it cannot be changed directly, not even by a bypass role.
 	ReasonSynced
+	// ReasonTargetCannotView: a reassignment or transfer to a user who
+	// could not view the record afterwards.
+	ReasonTargetCannotView
 
 	reasonEnd
 )
@@ -103,6 +106,7 @@ var reasonName = [...]string{
 	ReasonReassignOutOfScope:   "reassign_out_of_scope",
 	ReasonNotOwner:             "not_owner",
 	ReasonSynced:               "synced",
+	ReasonTargetCannotView:     "target_cannot_view",
 }
 
 // String returns the reason's code, such as "view_scope".
@@ -174,6 +178,9 @@ type Decision struct {
 	SubjectRole Role
 	// Parent is the record's parent, named by the synced explanation.
 	Parent Ref
+	// Target is the user a reassignment or transfer was to move the record
+	// to, for ReasonTargetCannotView.
+	Target UserID
 }
 
 // Err returns nil for an allowed decision, and otherwise an error that
@@ -337,6 +344,8 @@ func (d Decision) denyWhy() string {
 			return fmt.Sprintf("only its owners or an administrator may change its owners and followers; ask %s or an administrator", d.Owner)
 		}
 		return "only its owners or an administrator may change its owners and followers; claim it first, or ask an administrator"
+	case ReasonTargetCannotView:
+		return fmt.Sprintf("%s could not view it afterwards (their view scope is %s); pick a user whose role may view it, or widen that role's view scope", d.Target, d.Scope)
 	case ReasonSynced:
 		if !d.Parent.IsZero() {
 			return fmt.Sprintf("its ownership is synced from its parent %s; change the ownership of %s instead, or switch it to independent ownership", d.Parent, d.Parent)

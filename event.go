@@ -1,0 +1,94 @@
+package ownership
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// EventKind names the operation that changed a record's ownership.
+type EventKind uint8
+
+// The event kinds.
+const (
+	EventCreated EventKind = iota + 1
+	EventClaimed
+	EventReassigned
+	EventOwnerAdded
+	EventFollowerAdded
+	EventRemoved
+	EventOwnershipSet
+	EventTransferred
+	EventSynced
+	EventModeChanged
+	EventDetailsSynced
+	eventKindEnd
+)
+
+var eventKindName = [...]string{"", "created", "claimed", "reassigned", "owner_added", "follower_added",
+	"removed", "ownership_set", "transferred", "synced", "mode_changed", "details_synced"}
+
+// String returns the kind's name, such as "claimed".
+func (k EventKind) String() string {
+	if k > 0 && k < eventKindEnd {
+		return eventKindName[k]
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// MarshalText implements [encoding.TextMarshaler].
+func (k EventKind) MarshalText() ([]byte, error) {
+	if k == 0 || k >= eventKindEnd {
+		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, k)
+	}
+	return []byte(k.String()), nil
+}
+
+// Event reports one committed change of a record: who did what, the
+// ownership before and after, and when. Events are emitted after the write
+// succeeded and never for a write that failed. For one record, Version
+// orders its events.
+type Event struct {
+	Kind EventKind `json:"kind"`
+	// By is the user who made the change; "" for a change made by the
+	// system (propagation from a parent).
+	By     UserID `json:"by,omitempty"`
+	Record Ref    `json:"record"`
+	Before List   `json:"before"`
+	After  List   `json:"after"`
+	// Mode is the record's mode after the change.
+	Mode Mode `json:"mode"`
+	// Version is the record's version after the change.
+	Version uint64    `json:"version"`
+	At      time.Time `json:"at"`
+	// Assigned lists the users who are owners after the change and were
+	// not before: the people to tell that a record was assigned to them.
+	Assigned []UserID `json:"assigned,omitempty"`
+	// Rule names the assignment rule that chose the owner of a new record,
+	// or "".
+	Rule string `json:"rule,omitempty"`
+}
+
+// Subscriber receives events. Calls come from the goroutine that made the
+// change, after the write, one at a time per change, and never while the
+// library holds a lock; a subscriber that is slow slows that caller.
+type Subscriber interface {
+	HandleEvent(ctx context.Context, e Event)
+}
+
+// SubscriberFunc adapts a function to [Subscriber].
+type SubscriberFunc func(ctx context.Context, e Event)
+
+// HandleEvent calls f(ctx, e).
+func (f SubscriberFunc) HandleEvent(ctx context.Context, e Event) { f(ctx, e) }
+
+// newOwners returns the owners of after that are not owners of before.
+func newOwners(before, after List) []UserID {
+	var out []UserID
+	for _, e := range after.items() {
+		if e.Role == Owner && !before.IsOwner(e.UserID) {
+			out = append(out, e.UserID)
+		}
+	}
+	return out
+}

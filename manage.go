@@ -1,0 +1,360 @@
+package ownership
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Manager changes ownership safely while many users work at once. Each
+// operation reads the record, asks the policy, computes the new list and
+// writes it by compare-and-swap; when another writer got there first, it
+// reads again and decides again, up to MaxAttempts times. Every committed
+// change is reported to the Subscribers after the write.
+//
+// A Manager holds no mutable state of its own: it is safe for concurrent
+// use as long as its fields are not changed after first use.
+type Manager struct {
+	// Policy decides every operation. A nil Policy denies everything.
+	Policy *Policy
+	// Store holds the records. Required.
+	Store RecordStore
+	// Users, when set, is used to refuse subjects that are not in the
+	// directory, to fill user details into new entries, and to check that
+	// the target of a reassignment or transfer can see the record. Without
+	// it, reassignments and transfers are refused.
+	Users Directory
+	// Subscribers receive an Event for every committed change.
+	Subscribers []Subscriber
+	// Now returns the time stamped on events; nil means time.Now.
+	Now func() time.Time
+	// MaxAttempts bounds the read-decide-write attempts of one operation
+	// under contention; 0 means 32.
+	MaxAttempts int
+}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func (m *Manager) maxAttempts() int {
+	if m.MaxAttempts > 0 {
+		return m.MaxAttempts
+	}
+	return 32
+}
+
+// emit sends e to every subscriber. It is called after the write and
+// with no lock held.
+func (m *Manager) emit(ctx context.Context, e Event) {
+	for _, s := range m.Subscribers {
+		s.HandleEvent(ctx, e)
+	}
+}
+
+// checkSubject denies a subject that has no id or is not in the
+// directory.
+func (m *Manager) checkSubject(ctx context.Context, by Subject, a Action, ref Ref) error {
+	if by.ID == "" {
+		return Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonNoSubject}.Err()
+	}
+	if m.Users == nil {
+		return nil
+	}
+	if _, err := m.Users.User(ctx, by.ID); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonUnknownSubject}.Err()
+		}
+		return fmt.Errorf("ownership: looking up %s: %w", by.ID, err)
+	}
+	return nil
+}
+
+// entryFor returns an entry for user id with role r, carrying the user's
+// details from the directory when there is one.
+func (m *Manager) entryFor(ctx context.Context, id UserID, r Role) (Entry, error) {
+	if id == "" {
+		return Entry{}, fmt.Errorf("%w: empty user id", ErrInvalid)
+	}
+	if m.Users == nil {
+		return Entry{UserID: id, Role: r}, nil
+	}
+	u, err := m.Users.User(ctx, id)
+	if err != nil {
+		return Entry{}, fmt.Errorf("ownership: user %s: %w", id, err)
+	}
+	return u.Entry(r), nil
+}
+
+// fillDetails fills empty user details of l's entries from the directory.
+func (m *Manager) fillDetails(ctx context.Context, l List) (List, error) {
+	if m.Users == nil || l.Len() == 0 {
+		return l, nil
+	}
+	out := make([]Entry, 0, l.Len())
+	for _, e := range l.items() {
+		if e.Email == "" && e.GivenName == "" && e.LastName == "" {
+			filled, err := m.entryFor(ctx, e.UserID, e.Role)
+			if err != nil {
+				return List{}, err
+			}
+			e = filled
+		}
+		out = append(out, e)
+	}
+	return NewList(out...)
+}
+
+// change is the read-decide-write loop of every operation on an existing
+// record. fn receives the current record and returns the record to store,
+// or an error (a denial) that ends the operation. A result with the same
+// ownership and mode is not written and emits nothing.
+func (m *Manager) change(ctx context.Context, by UserID, ref Ref, kind EventKind, fn func(Record) (Record, error)) (Record, error) {
+	if m.Store == nil {
+		return Record{}, fmt.Errorf("%w: Manager.Store is nil", ErrInvalid)
+	}
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return Record{}, err
+		}
+		cur, err := m.Store.Get(ctx, ref)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return Record{}, Decision{Subject: by, Record: ref, Reason: ReasonNotFound}.Err()
+			}
+			return Record{}, fmt.Errorf("ownership: reading %s: %w", ref, err)
+		}
+		next, err := fn(cur)
+		if err != nil {
+			return Record{}, err
+		}
+		if next.Ownership.Equal(cur.Ownership) && next.Mode == cur.Mode && next.Parent == cur.Parent {
+			return cur, nil
+		}
+		next.Version = cur.Version
+		stored, err := m.Store.CompareAndSwap(ctx, next)
+		if err == nil {
+			m.emit(ctx, Event{
+				Kind: kind, By: by, Record: ref, Before: cur.Ownership, After: stored.Ownership,
+				Mode: stored.Mode, Version: stored.Version, At: m.now(),
+				Assigned: newOwners(cur.Ownership, stored.Ownership),
+			})
+			return stored, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return Record{}, fmt.Errorf("ownership: writing %s: %w", ref, err)
+		}
+		if attempt >= m.maxAttempts() {
+			return Record{}, fmt.Errorf("ownership: %s changed %d times while %v was being applied; try again: %w", ref, attempt, kind, err)
+		}
+		runtime.Gosched()
+	}
+}
+
+// decide asks the policy and returns the denial as an error.
+func (m *Manager) decide(by Subject, a Action, r Record) error {
+	return m.Policy.Decide(by, a, r).Err()
+}
+
+// Create stores a new record with its initial ownership, derived from c by
+// [InitialOwnership]. A template in c sets the record's mode and must be
+// for the record's type. A record in [SyncWithParent] mode takes a copy of
+// its parent's ownership instead, and its parent must exist.
+//
+// The policy has no create action: who may create records is the host's
+// decision. Create refuses a record that exists with an error wrapping
+// [ErrConflict].
+func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, error) {
+	if m.Store == nil {
+		return Record{}, fmt.Errorf("%w: Manager.Store is nil", ErrInvalid)
+	}
+	if !r.Ref.Valid() {
+		return Record{}, fmt.Errorf("%w: create: record reference %q/%q", ErrInvalid, r.Ref.Type, r.Ref.ID)
+	}
+	if t := c.Template; t != nil {
+		if t.Type != "" && t.Type != r.Ref.Type {
+			return Record{}, fmt.Errorf("%w: create %s: template %s is for %s records", ErrInvalid, r.Ref, t.ID, t.Type)
+		}
+		r.Mode = t.Mode
+	}
+	if c.Source == SourceManual && m.Users != nil {
+		u, err := m.Users.User(ctx, c.Creator.ID)
+		if err != nil {
+			return Record{}, fmt.Errorf("ownership: create %s: creator: %w", r.Ref, err)
+		}
+		c.Creator = u
+	}
+	l, err := InitialOwnership(c)
+	if err != nil {
+		return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
+	}
+	if r.Mode == SyncWithParent {
+		if r.Parent.IsZero() {
+			return Record{}, fmt.Errorf("%w: create %s: a record synced with its parent needs a parent", ErrInvalid, r.Ref)
+		}
+		parent, err := m.Store.Get(ctx, r.Parent)
+		if err != nil {
+			return Record{}, fmt.Errorf("ownership: create %s: parent %s: %w", r.Ref, r.Parent, err)
+		}
+		l = parent.Ownership
+	}
+	if l, err = m.fillDetails(ctx, l); err != nil {
+		return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
+	}
+	r.Ownership, r.Version = l, 0
+	stored, err := m.Store.CompareAndSwap(ctx, r)
+	if err != nil {
+		return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
+	}
+	m.emit(ctx, Event{
+		Kind: EventCreated, By: c.Creator.ID, Record: r.Ref, After: stored.Ownership,
+		Mode: stored.Mode, Version: stored.Version, At: m.now(),
+		Assigned: newOwners(List{}, stored.Ownership),
+	})
+	return stored, nil
+}
+
+// Claim makes by the owner of an unassigned record, keeping its followers.
+// When another user claims it first, Claim is denied with
+// [ReasonAlreadyAssigned] (the error wraps both [ErrDenied] and
+// [ErrConflict]).
+func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error) {
+	if err := m.checkSubject(ctx, by, Claim, ref); err != nil {
+		return Record{}, err
+	}
+	e, err := m.entryFor(ctx, by.ID, Owner)
+	if err != nil {
+		return Record{}, err
+	}
+	return m.change(ctx, by.ID, ref, EventClaimed, func(r Record) (Record, error) {
+		if err := m.decide(by, Claim, r); err != nil {
+			return Record{}, err
+		}
+		l, err := r.Ownership.With(e)
+		r.Ownership = l
+		return r, err
+	})
+}
+
+// Reassign makes to the only owner of the record; the previous owners are
+// removed and followers stay. by needs [Reassign] on the record, and to must
+// be in the directory and able to view the record once it is theirs:
+// otherwise Reassign is refused with [ReasonTargetCannotView].
+func (m *Manager) Reassign(ctx context.Context, by Subject, ref Ref, to UserID) (Record, error) {
+	if err := m.checkSubject(ctx, by, Reassign, ref); err != nil {
+		return Record{}, err
+	}
+	if m.Users == nil {
+		return Record{}, fmt.Errorf("%w: reassign needs Manager.Users to check that %s can see %s", ErrInvalid, to, ref)
+	}
+	target, err := m.Users.User(ctx, to)
+	if err != nil {
+		return Record{}, fmt.Errorf("ownership: reassign %s to %s: %w", ref, to, err)
+	}
+	return m.change(ctx, by.ID, ref, EventReassigned, func(r Record) (Record, error) {
+		if err := m.decide(by, Reassign, r); err != nil {
+			return Record{}, err
+		}
+		next := r
+		next.Ownership = replaceOwners(r.Ownership, target.Entry(Owner))
+		if err := m.targetCanView(by, target, next); err != nil {
+			return Record{}, err
+		}
+		return next, nil
+	})
+}
+
+// targetCanView refuses a change after which the new owner could not see
+// the record.
+func (m *Manager) targetCanView(by Subject, target User, next Record) error {
+	d := m.Policy.Decide(target.Subject(), View, next)
+	if d.Allowed {
+		return nil
+	}
+	return Decision{Subject: by.ID, Action: Reassign, Record: next.Ref, Reason: ReasonTargetCannotView,
+		Target: target.ID, Scope: d.Scope, Class: d.Class}.Err()
+}
+
+// replaceOwners returns l without its owners, with e first.
+func replaceOwners(l List, e Entry) List {
+	out := []Entry{e}
+	for _, x := range l.items() {
+		if x.Role != Owner && x.UserID != e.UserID {
+			out = append(out, x)
+		}
+	}
+	return listOf(out)
+}
+
+// AddOwner adds user as an owner, or makes a follower an owner. by needs
+// [ManageOwnership] on the record.
+func (m *Manager) AddOwner(ctx context.Context, by Subject, ref Ref, user UserID) (Record, error) {
+	return m.setRole(ctx, by, ref, user, Owner, EventOwnerAdded)
+}
+
+// AddFollower adds user as a follower. An owner added as a follower
+// becomes a follower: the call states the role the user is to have. by
+// needs [ManageOwnership] on the record.
+func (m *Manager) AddFollower(ctx context.Context, by Subject, ref Ref, user UserID) (Record, error) {
+	return m.setRole(ctx, by, ref, user, Follower, EventFollowerAdded)
+}
+
+func (m *Manager) setRole(ctx context.Context, by Subject, ref Ref, user UserID, role Role, kind EventKind) (Record, error) {
+	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
+		return Record{}, err
+	}
+	e, err := m.entryFor(ctx, user, role)
+	if err != nil {
+		return Record{}, err
+	}
+	return m.change(ctx, by.ID, ref, kind, func(r Record) (Record, error) {
+		if err := m.decide(by, ManageOwnership, r); err != nil {
+			return Record{}, err
+		}
+		if cur, ok := r.Ownership.RoleOf(user); ok && cur == role {
+			return r, nil
+		}
+		l, err := r.Ownership.With(e)
+		r.Ownership = l
+		return r, err
+	})
+}
+
+// Remove takes user off the record's list. Removing the last owner leaves
+// the record unassigned. by needs [ManageOwnership] on the record.
+func (m *Manager) Remove(ctx context.Context, by Subject, ref Ref, user UserID) (Record, error) {
+	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
+		return Record{}, err
+	}
+	return m.change(ctx, by.ID, ref, EventRemoved, func(r Record) (Record, error) {
+		if err := m.decide(by, ManageOwnership, r); err != nil {
+			return Record{}, err
+		}
+		r.Ownership = r.Ownership.Without(user)
+		return r, nil
+	})
+}
+
+// SetOwnership replaces the record's list with l, filling user details from
+// the directory. by needs [ManageOwnership] on the record.
+func (m *Manager) SetOwnership(ctx context.Context, by Subject, ref Ref, l List) (Record, error) {
+	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
+		return Record{}, err
+	}
+	l, err := m.fillDetails(ctx, l)
+	if err != nil {
+		return Record{}, err
+	}
+	return m.change(ctx, by.ID, ref, EventOwnershipSet, func(r Record) (Record, error) {
+		if err := m.decide(by, ManageOwnership, r); err != nil {
+			return Record{}, err
+		}
+		r.Ownership = l
+		return r, nil
+	})
+}
