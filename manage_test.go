@@ -272,8 +272,12 @@ func TestManageOwnershipOperations(t *testing.T) {
 		{"owner sets the list", func() (ownership.Record, error) {
 			return f.m.SetOwnership(ctx, subj("jo"), c, ownership.MustList(ownership.Entry{UserID: "sam", Role: ownership.Follower}, ownership.Entry{UserID: "jo", Role: ownership.Owner}))
 		}, "[sam:follower jo:owner]", nil},
-		{"unknown subject is denied", func() (ownership.Record, error) { return f.m.Remove(ctx, ownership.Subject{ID: "ghost", Roles: []string{"admin"}}, c, "sam") }, "", ownership.ErrDenied},
-		{"missing record", func() (ownership.Record, error) { return f.m.Remove(ctx, subj("root"), ownership.MustRef("order/none"), "sam") }, "", ownership.ErrNotFound},
+		{"unknown subject is denied", func() (ownership.Record, error) {
+			return f.m.Remove(ctx, ownership.Subject{ID: "ghost", Roles: []string{"admin"}}, c, "sam")
+		}, "", ownership.ErrDenied},
+		{"missing record", func() (ownership.Record, error) {
+			return f.m.Remove(ctx, subj("root"), ownership.MustRef("order/none"), "sam")
+		}, "", ownership.ErrNotFound},
 		{"last owner removes themself", func() (ownership.Record, error) { return f.m.Remove(ctx, subj("jo"), c, "jo") }, "[sam:follower]", nil},
 	}
 	for _, s := range steps {
