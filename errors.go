@@ -16,6 +16,9 @@ var (
 	// ErrSynced reports that a record's ownership is a read-only copy of its
 	// parent's and cannot be changed directly.
 	ErrSynced = errors.New("ownership: ownership synced with parent")
+	// ErrPropagation reports that a change was committed but its synced
+	// children did not all follow; [Manager.Reconcile] repairs them.
+	ErrPropagation = errors.New("ownership: propagation incomplete")
 	// ErrInvalid reports malformed input: a bad role, scope, reference,
 	// policy or list.
 	ErrInvalid = errors.New("ownership: invalid")

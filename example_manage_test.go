@@ -67,3 +67,36 @@ func ExampleInitialOwnership() {
 	// form [ann:follower] <nil>
 	// api [bob:owner] <nil>
 }
+
+// A document synced with its contact carries a read-only copy of the
+// contact's ownership: a change to the contact reaches the document, and a
+// direct change to the document is refused with a pointer to the contact.
+func ExampleManager_Propagate() {
+	ctx := context.Background()
+	store := memstore.New()
+	for _, id := range []ownership.UserID{"olga", "fred"} {
+		_ = store.PutUser(ctx, ownership.User{ID: id, Roles: []string{"journey_manager"}})
+	}
+	m := &ownership.Manager{
+		Policy: ownership.MustPolicy(map[string]ownership.RoleDef{
+			"journey_manager": {Types: map[string]ownership.Permissions{ownership.AnyType: {View: ownership.Own, Update: ownership.Own, Delete: ownership.Own}}},
+		}),
+		Store: store,
+		Users: store,
+	}
+	olga := ownership.Subject{ID: "olga", Roles: []string{"journey_manager"}}
+	contact, doc := ownership.MustRef("contact/c1"), ownership.MustRef("document/d1")
+	_, _ = m.Create(ctx, ownership.Record{Ref: contact}, ownership.Creation{Source: ownership.SourceManual, Creator: ownership.User{ID: "olga"}})
+	synced := &ownership.Template{ID: "contract", Type: "document", Mode: ownership.SyncWithParent}
+	_, _ = m.Create(ctx, ownership.Record{Ref: doc, Parent: contact}, ownership.Creation{Source: ownership.SourceManual, Creator: ownership.User{ID: "olga"}, Template: synced})
+
+	_, _ = m.AddFollower(ctx, olga, contact, "fred") // propagates at once
+	d, _ := store.Get(ctx, doc)
+	fmt.Println(d.Mode, d.Ownership)
+
+	_, err := m.AddOwner(ctx, olga, doc, "fred")
+	fmt.Println(err)
+	// Output:
+	// sync_with_parent [olga:owner fred:follower]
+	// ownership: olga cannot manage the ownership of document/d1: its ownership is synced from its parent contact/c1; change the ownership of contact/c1 instead, or switch it to independent ownership
+}

@@ -33,6 +33,37 @@ type Manager struct {
 	// MaxAttempts bounds the read-decide-write attempts of one operation
 	// under contention; 0 means 32.
 	MaxAttempts int
+	// ManualSync turns off the propagation that follows every change to a
+	// record: by default, when Store implements [ChildLister], the synced
+	// children of a changed record follow it at once (see
+	// [Manager.Propagate]).
+	ManualSync bool
+}
+
+// afterChange propagates a committed change of ref to its synced
+// children, unless ManualSync is set or the store cannot list children.
+func (m *Manager) afterChange(ctx context.Context, ref Ref) error {
+	if m.ManualSync {
+		return nil
+	}
+	if _, ok := m.Store.(ChildLister); !ok {
+		return nil
+	}
+	if _, err := m.Propagate(ctx, ref, PropagateOptions{}); err != nil {
+		return fmt.Errorf("%w: %s changed, but not all its synced children followed; run Propagate or Reconcile: %w", ErrPropagation, ref, err)
+	}
+	return nil
+}
+
+// propagated returns the result of an operation on ref, after propagating
+// it when it succeeded.
+func (m *Manager) propagated(ctx context.Context) func(Record, error) (Record, error) {
+	return func(r Record, err error) (Record, error) {
+		if err != nil {
+			return r, err
+		}
+		return r, m.afterChange(ctx, r.Ref)
+	}
 }
 
 func (m *Manager) now() time.Time {
@@ -216,6 +247,18 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 		Mode: stored.Mode, Version: stored.Version, At: m.now(),
 		Assigned: newOwners(List{}, stored.Ownership),
 	})
+	if stored.Mode == SyncWithParent {
+		// The parent may have changed between the copy and the write, and
+		// its propagation may not have seen this record yet: check again.
+		ss, err := m.syncStore()
+		if err == nil {
+			_, err = m.syncOne(ctx, ss, stored.Ref, true, false)
+		}
+		if err != nil {
+			return stored, fmt.Errorf("%w: %s was created, but may lag behind its parent; run Reconcile: %w", ErrPropagation, stored.Ref, err)
+		}
+		return m.Store.Get(ctx, stored.Ref)
+	}
 	return stored, nil
 }
 
@@ -231,14 +274,14 @@ func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error
 	if err != nil {
 		return Record{}, err
 	}
-	return m.change(ctx, by.ID, ref, EventClaimed, func(r Record) (Record, error) {
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, EventClaimed, func(r Record) (Record, error) {
 		if err := m.decide(by, Claim, r); err != nil {
 			return Record{}, err
 		}
 		l, err := r.Ownership.With(e)
 		r.Ownership = l
 		return r, err
-	})
+	}))
 }
 
 // Reassign makes to the only owner of the record; the previous owners are
@@ -256,7 +299,7 @@ func (m *Manager) Reassign(ctx context.Context, by Subject, ref Ref, to UserID) 
 	if err != nil {
 		return Record{}, fmt.Errorf("ownership: reassign %s to %s: %w", ref, to, err)
 	}
-	return m.change(ctx, by.ID, ref, EventReassigned, func(r Record) (Record, error) {
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, EventReassigned, func(r Record) (Record, error) {
 		if err := m.decide(by, Reassign, r); err != nil {
 			return Record{}, err
 		}
@@ -266,7 +309,7 @@ func (m *Manager) Reassign(ctx context.Context, by Subject, ref Ref, to UserID) 
 			return Record{}, err
 		}
 		return next, nil
-	})
+	}))
 }
 
 // targetCanView refuses a change after which the new owner could not see
@@ -312,7 +355,7 @@ func (m *Manager) setRole(ctx context.Context, by Subject, ref Ref, user UserID,
 	if err != nil {
 		return Record{}, err
 	}
-	return m.change(ctx, by.ID, ref, kind, func(r Record) (Record, error) {
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, kind, func(r Record) (Record, error) {
 		if err := m.decide(by, ManageOwnership, r); err != nil {
 			return Record{}, err
 		}
@@ -322,7 +365,7 @@ func (m *Manager) setRole(ctx context.Context, by Subject, ref Ref, user UserID,
 		l, err := r.Ownership.With(e)
 		r.Ownership = l
 		return r, err
-	})
+	}))
 }
 
 // Remove takes user off the record's list. Removing the last owner leaves
@@ -331,13 +374,13 @@ func (m *Manager) Remove(ctx context.Context, by Subject, ref Ref, user UserID) 
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}
-	return m.change(ctx, by.ID, ref, EventRemoved, func(r Record) (Record, error) {
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, EventRemoved, func(r Record) (Record, error) {
 		if err := m.decide(by, ManageOwnership, r); err != nil {
 			return Record{}, err
 		}
 		r.Ownership = r.Ownership.Without(user)
 		return r, nil
-	})
+	}))
 }
 
 // SetOwnership replaces the record's list with l, filling user details from
@@ -350,11 +393,11 @@ func (m *Manager) SetOwnership(ctx context.Context, by Subject, ref Ref, l List)
 	if err != nil {
 		return Record{}, err
 	}
-	return m.change(ctx, by.ID, ref, EventOwnershipSet, func(r Record) (Record, error) {
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, EventOwnershipSet, func(r Record) (Record, error) {
 		if err := m.decide(by, ManageOwnership, r); err != nil {
 			return Record{}, err
 		}
 		r.Ownership = l
 		return r, nil
-	})
+	}))
 }

@@ -597,15 +597,16 @@ func TestTransfer(t *testing.T) {
 	if diff := cmp.Diff(dry.Moved, rep.Moved); diff != "" {
 		t.Errorf("transfer moved other records than the dry run (-dry +real):\n%s", diff)
 	}
-	want := map[string]string{"contact/a": "[heir:owner]", "contact/b": "[rep1:owner heir:follower]", "contact/c": "[heir:owner]"}
+	// The synced document follows its contact.
+	want := map[string]string{"contact/a": "[heir:owner]", "contact/b": "[rep1:owner heir:follower]", "contact/c": "[heir:owner]", "document/d": "[heir:owner]"}
 	for ref, w := range want {
 		r, _ := f.store.Get(ctx, ownership.MustRef(ref))
 		if got := r.Ownership.String(); got != w {
 			t.Errorf("%s: %s, want %s", ref, got, w)
 		}
 	}
-	if n := len(f.rec.all()) - before; n != 3 {
-		t.Errorf("%d events, want 3", n)
+	if n := len(f.rec.all()) - before; n != 4 {
+		t.Errorf("%d events, want 3 transfers and 1 sync", n)
 	}
 	// A rep cannot transfer someone else's records.
 	rep, err = f.m.Transfer(ctx, subj("rep2"), "heir", "rep2", ownership.TransferOptions{})

@@ -1,6 +1,13 @@
 package ownership
 
-import "fmt"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+)
 
 // Mode says where a record's ownership comes from.
 //
@@ -54,4 +61,312 @@ func (m *Mode) UnmarshalText(b []byte) error {
 	}
 	*m = v
 	return nil
+}
+
+// Follow selects the children that follow a parent's ownership in
+// [Manager.Propagate].
+type Follow uint8
+
+const (
+	// FollowSynced: children in SyncWithParent mode (the default).
+	FollowSynced Follow = iota
+	// FollowSameOwner: synced children, and independent children whose
+	// ownership gave the same access as the parent's previous ownership
+	// (PropagateOptions.Before): records that were the parent owner's
+	// follow the parent to its new owner, others keep theirs.
+	FollowSameOwner
+	// FollowAll: every child; independent children get the parent's list
+	// as their own and stay independent.
+	FollowAll
+)
+
+// PropagateOptions tune [Manager.Propagate]. The zero value propagates to
+// the synced children and their synced descendants.
+type PropagateOptions struct {
+	Follow Follow
+	// Before is the parent's ownership before the change, for
+	// FollowSameOwner.
+	Before List
+	// DryRun lists the children that would change without changing them.
+	DryRun bool
+}
+
+// SyncReport says which records a sync operation changed (or, for a dry
+// run, would change).
+type SyncReport struct {
+	Changed []Ref
+	// Unchanged counts the records that already matched.
+	Unchanged int
+}
+
+// syncStore is what propagation needs from the store.
+type syncStore interface {
+	RecordStore
+	ChildLister
+}
+
+func (m *Manager) syncStore() (syncStore, error) {
+	ss, ok := m.Store.(syncStore)
+	if !ok {
+		return nil, fmt.Errorf("%w: syncing needs a store that implements ChildLister", ErrInvalid)
+	}
+	return ss, nil
+}
+
+// Effective returns the effective ownership of a record: its own list, or
+// for a record synced with its parent, the list of its nearest independent
+// ancestor. A loop in the parent chain, a synced record without a parent,
+// or a parent that does not exist is an error that names the refs.
+func Effective(ctx context.Context, rs RecordStore, r Record) (List, error) {
+	var chain []Ref
+	for r.Mode == SyncWithParent {
+		chain = append(chain, r.Ref)
+		if r.Parent.IsZero() {
+			return List{}, fmt.Errorf("%w: %s is synced with its parent but has none", ErrInvalid, r.Ref)
+		}
+		if slices.Contains(chain, r.Parent) {
+			return List{}, fmt.Errorf("%w: parent chain loops: %s", ErrInvalid, formatChain(append(chain, r.Parent)))
+		}
+		parent, err := rs.Get(ctx, r.Parent)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return List{}, fmt.Errorf("%w: %s is synced with its parent %s, which does not exist", ErrNotFound, r.Ref, r.Parent)
+			}
+			return List{}, fmt.Errorf("ownership: reading %s, parent of %s: %w", r.Parent, r.Ref, err)
+		}
+		r = parent
+	}
+	return r.Ownership, nil
+}
+
+func formatChain(refs []Ref) string {
+	s := make([]string, len(refs))
+	for i, r := range refs {
+		s[i] = r.String()
+	}
+	return strings.Join(s, " -> ")
+}
+
+// Propagate makes the children of parent follow its current ownership, and
+// then their synced descendants, level by level. Each child is written by
+// compare-and-swap from a fresh read of the child and then of its parent,
+// so a propagation that runs while the parent changes again can never
+// leave a child behind the later change. Children that already match are
+// not written: running Propagate twice changes nothing the second time.
+// A propagation stopped half-way (a failing store, a cancelled context)
+// converges when run again; [Manager.Reconcile] repairs any drift.
+//
+// The Manager propagates by itself after each change it makes to a record
+// with children, unless ManualSync is set.
+func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOptions) (SyncReport, error) {
+	var rep SyncReport
+	ss, err := m.syncStore()
+	if err != nil {
+		return rep, err
+	}
+	seen := map[Ref]bool{parent: true}
+	level := []Ref{parent}
+	first := true
+	for len(level) > 0 {
+		var next []Ref
+		for _, p := range level {
+			for child, err := range ss.Children(ctx, p) {
+				if err != nil {
+					return rep, fmt.Errorf("ownership: listing the children of %s: %w", p, err)
+				}
+				if seen[child.Ref] {
+					return rep, fmt.Errorf("%w: parent chain loops at %s (child of %s)", ErrInvalid, child.Ref, p)
+				}
+				follows := child.Mode == SyncWithParent
+				if first && !follows {
+					switch opt.Follow {
+					case FollowAll:
+						follows = true
+					case FollowSameOwner:
+						follows = child.Ownership.SameAccess(opt.Before)
+					}
+				}
+				if !follows {
+					continue
+				}
+				seen[child.Ref] = true
+				changed, err := m.syncOne(ctx, ss, child.Ref, !first || child.Mode == SyncWithParent, opt.DryRun)
+				if err != nil {
+					return rep, err
+				}
+				if changed {
+					rep.Changed = append(rep.Changed, child.Ref)
+				} else {
+					rep.Unchanged++
+				}
+				next = append(next, child.Ref)
+			}
+		}
+		level, first = next, false
+	}
+	return rep, nil
+}
+
+// syncOne brings one child in line with its parent. For a synced child the
+// target is its effective ownership; for an independent child that
+// follows (FollowAll, FollowSameOwner), the parent's list, copied once.
+func (m *Manager) syncOne(ctx context.Context, ss syncStore, ref Ref, synced, dryRun bool) (bool, error) {
+	target := func(r Record) (List, error) {
+		if synced {
+			if r.Mode != SyncWithParent {
+				return r.Ownership, nil // switched to independent meanwhile
+			}
+			return Effective(ctx, ss, r)
+		}
+		parent, err := ss.Get(ctx, r.Parent)
+		if err != nil {
+			return List{}, fmt.Errorf("ownership: reading %s, parent of %s: %w", r.Parent, r.Ref, err)
+		}
+		return parent.Ownership, nil
+	}
+	if dryRun {
+		r, err := ss.Get(ctx, ref)
+		if err != nil {
+			return false, err
+		}
+		l, err := target(r)
+		return err == nil && !l.Equal(r.Ownership), err
+	}
+	changed := false
+	_, err := m.change(ctx, "", ref, EventSynced, func(r Record) (Record, error) {
+		l, err := target(r)
+		if err != nil {
+			return Record{}, err
+		}
+		changed = !l.Equal(r.Ownership)
+		r.Ownership = l
+		return r, nil
+	})
+	return changed, err
+}
+
+// Reconcile checks every synced record among records against its
+// effective ownership and repairs those that drifted (after a propagation
+// that was interrupted, or a write that bypassed the Manager). Independent
+// records are passed over. Pass the store's full listing to repair
+// everything. Records are repaired from their nearest independent
+// ancestor, so the order of the listing does not matter.
+func (m *Manager) Reconcile(ctx context.Context, records iter.Seq2[Record, error]) (SyncReport, error) {
+	var rep SyncReport
+	ss, err := m.syncStore()
+	if err != nil {
+		return rep, err
+	}
+	for r, err := range records {
+		if err != nil {
+			return rep, fmt.Errorf("ownership: listing records to reconcile: %w", err)
+		}
+		if r.Mode != SyncWithParent {
+			continue
+		}
+		changed, err := m.syncOne(ctx, ss, r.Ref, true, false)
+		if err != nil {
+			return rep, err
+		}
+		if changed {
+			rep.Changed = append(rep.Changed, r.Ref)
+		} else {
+			rep.Unchanged++
+		}
+	}
+	return rep, nil
+}
+
+// SetMode switches a record between independent and synced ownership.
+// Switching to [SyncWithParent] replaces its list with a copy of its
+// parent's effective ownership (the record needs a parent); switching to
+// [Independent] keeps the current list as the record's own. by must be
+// allowed [ManageOwnership] on the record as an independent record: an
+// owner of it, or a bypass role.
+func (m *Manager) SetMode(ctx context.Context, by Subject, ref Ref, mode Mode) (Record, error) {
+	if mode > SyncWithParent {
+		return Record{}, fmt.Errorf("%w: mode %v", ErrInvalid, mode)
+	}
+	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
+		return Record{}, err
+	}
+	rec, err := m.change(ctx, by.ID, ref, EventModeChanged, func(r Record) (Record, error) {
+		asIndependent := r
+		asIndependent.Mode = Independent
+		if err := m.decide(by, ManageOwnership, asIndependent); err != nil {
+			return Record{}, err
+		}
+		if mode == SyncWithParent {
+			if r.Parent.IsZero() {
+				return Record{}, fmt.Errorf("%w: %s has no parent to sync with", ErrInvalid, r.Ref)
+			}
+			probe := r
+			probe.Mode = SyncWithParent
+			l, err := Effective(ctx, m.Store, probe)
+			if err != nil {
+				return Record{}, err
+			}
+			r.Ownership = l
+		}
+		r.Mode = mode
+		return r, nil
+	})
+	if err != nil {
+		return Record{}, err
+	}
+	return rec, m.afterChange(ctx, rec.Ref)
+}
+
+// SyncUserDetails copies u's email and names onto every entry of u, on
+// every record the store lists for u. Each record is updated by
+// compare-and-swap from a fresh read, so concurrent ownership changes are
+// kept; a record that no longer lists u is passed over. The store must
+// implement [UserRecords].
+func (m *Manager) SyncUserDetails(ctx context.Context, u User) (SyncReport, error) {
+	var rep SyncReport
+	ur, ok := m.Store.(UserRecords)
+	if !ok {
+		return rep, fmt.Errorf("%w: syncing user details needs a store that implements UserRecords", ErrInvalid)
+	}
+	if u.ID == "" {
+		return rep, fmt.Errorf("%w: user without id", ErrInvalid)
+	}
+	var refs []Ref
+	for ref, err := range ur.RecordsOf(ctx, u.ID) {
+		if err != nil {
+			return rep, fmt.Errorf("ownership: listing the records of %s: %w", u.ID, err)
+		}
+		refs = append(refs, ref)
+	}
+	for _, ref := range refs {
+		changed := false
+		_, err := m.change(ctx, "", ref, EventDetailsSynced, func(r Record) (Record, error) {
+			role, ok := r.Ownership.RoleOf(u.ID)
+			changed = false
+			if !ok {
+				return r, nil
+			}
+			want := u.Entry(role)
+			i := indexOf(r.Ownership.items(), u.ID)
+			if r.Ownership.At(i) == want {
+				return r, nil
+			}
+			entries := r.Ownership.Entries()
+			entries[i] = want
+			r.Ownership, changed = listOf(entries), true
+			return r, nil
+		})
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted since listed
+		}
+		if err != nil {
+			return rep, err
+		}
+		if changed {
+			rep.Changed = append(rep.Changed, ref)
+		} else {
+			rep.Unchanged++
+		}
+	}
+	return rep, nil
 }

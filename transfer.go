@@ -110,7 +110,7 @@ func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt
 			}
 			continue
 		}
-		_, err := m.change(ctx, by.ID, ref, EventTransferred, step)
+		_, err := m.propagated(ctx)(m.change(ctx, by.ID, ref, EventTransferred, step))
 		switch {
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 			return rep, err

@@ -92,10 +92,11 @@ func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownersh
 	stored := clone(r)
 	stored.Version = r.Version + 1
 	if exists {
-		s.unindex(old)
+		s.reindex(old, stored)
+	} else {
+		s.index(stored)
 	}
 	s.records[r.Ref] = stored
-	s.index(stored)
 	return clone(stored), nil
 }
 
@@ -120,6 +121,30 @@ func (s *Store) index(r ownership.Record) {
 	}
 	for e := range r.Ownership.All() {
 		addTo(s.byUser, e.UserID, r.Ref)
+	}
+}
+
+// reindex moves a record from old's index entries to r's, touching only
+// what changed, so that rewriting a record keeps the index maps still;
+// s.mu must be held for writing.
+func (s *Store) reindex(old, r ownership.Record) {
+	if old.Parent != r.Parent {
+		if !old.Parent.IsZero() {
+			removeFrom(s.children, old.Parent, r.Ref)
+		}
+		if !r.Parent.IsZero() {
+			addTo(s.children, r.Parent, r.Ref)
+		}
+	}
+	for e := range old.Ownership.All() {
+		if _, still := r.Ownership.RoleOf(e.UserID); !still {
+			removeFrom(s.byUser, e.UserID, r.Ref)
+		}
+	}
+	for e := range r.Ownership.All() {
+		if _, was := old.Ownership.RoleOf(e.UserID); !was {
+			addTo(s.byUser, e.UserID, r.Ref)
+		}
 	}
 }
 
