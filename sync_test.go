@@ -118,7 +118,9 @@ func TestPropagateOptions(t *testing.T) {
 			return ownership.PropagateOptions{Follow: ownership.FollowSameOwner, Before: b}
 		}, []string{"document/d1", "document/d2", "document/d3", "attachment/a1"},
 			map[string]string{"document/d3": "[boss:owner]", "document/d4": "[rep2:owner]"}},
-		{"all children", func(ownership.List) ownership.PropagateOptions { return ownership.PropagateOptions{Follow: ownership.FollowAll} },
+		{"all children", func(ownership.List) ownership.PropagateOptions {
+			return ownership.PropagateOptions{Follow: ownership.FollowAll}
+		},
 			[]string{"document/d1", "document/d2", "document/d3", "document/d4", "attachment/a1"},
 			map[string]string{"document/d3": "[boss:owner]", "document/d4": "[boss:owner]"}},
 	}
