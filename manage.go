@@ -33,6 +33,11 @@ type Manager struct {
 	// MaxAttempts bounds the read-decide-write attempts of one operation
 	// under contention; 0 means 32.
 	MaxAttempts int
+	// Rules assign an owner to records created from a form or an import
+	// that arrive unassigned; with none, or when no rule applies, they stay
+	// in the unassigned pool. Least-loaded rules count through Store, which
+	// must then implement [UserRecords].
+	Rules Rules
 	// ManualSync turns off the propagation that follows every change to a
 	// record: by default, when Store implements [ChildLister], the synced
 	// children of a changed record follow it at once (see
@@ -234,6 +239,23 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 		}
 		l = parent.Ownership
 	}
+	var rule string
+	if len(m.Rules) > 0 && (c.Source == SourceForm || c.Source == SourceImport) && r.Mode != SyncWithParent && l.Unassigned() {
+		env := AssignEnv{Policy: m.Policy, Users: m.Users}
+		env.Counts, _ = m.Store.(UserRecords)
+		probe := r
+		probe.Ownership = l
+		owner, name, err := m.Rules.Assign(ctx, env, probe)
+		if err != nil {
+			return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
+		}
+		if owner != "" {
+			if l, err = l.With(Entry{UserID: owner, Role: Owner}); err != nil {
+				return Record{}, err
+			}
+			rule = name
+		}
+	}
 	if l, err = m.fillDetails(ctx, l); err != nil {
 		return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
 	}
@@ -245,7 +267,7 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 	m.emit(ctx, Event{
 		Kind: EventCreated, By: c.Creator.ID, Record: r.Ref, After: stored.Ownership,
 		Mode: stored.Mode, Version: stored.Version, At: m.now(),
-		Assigned: newOwners(List{}, stored.Ownership),
+		Assigned: newOwners(List{}, stored.Ownership), Rule: rule,
 	})
 	if stored.Mode == SyncWithParent {
 		// The parent may have changed between the copy and the write, and
