@@ -247,7 +247,7 @@ func NewMatcher(f OwnerField, users []User) (*Matcher, error) {
 		if err != nil {
 			var ae *addrError
 			if errors.As(err, &ae) {
-				err = fmt.Errorf("%w: users[%d] (%s) %s: %s", ErrInvalid, i, u.ID, f.User, ae.detail())
+				err = fmt.Errorf("%w: %s (%s): %s", ErrInvalid, userFieldPath(i, f.User), u.ID, ae.detail())
 			}
 			problems = append(problems, problem{i, err})
 			continue
@@ -282,6 +282,16 @@ func NewMatcher(f OwnerField, users []User) (*Matcher, error) {
 		m.problems = append(m.problems, p.err)
 	}
 	return m, nil
+}
+
+// userFieldPath names user i's field in a seed file's terms, as in
+// "users[3].email" or "users[3].fields.team".
+func userFieldPath(i int, name string) string {
+	switch name {
+	case "id", "login", "email", "given_name", "last_name", "full_name":
+		return fmt.Sprintf("users[%d].%s", i, name)
+	}
+	return fmt.Sprintf("users[%d].fields.%s", i, name)
 }
 
 // MustMatcher is like [NewMatcher] but panics on an invalid configuration.

@@ -271,7 +271,7 @@ func TestMatcherProblems(t *testing.T) {
 		err error
 		msg string
 	}{
-		{ErrInvalid, `ownership: invalid: users[3] (dan) email: email address "dan at x dot io": missing '@' (at "at x dot io")`},
+		{ErrInvalid, `ownership: invalid: users[3].email (dan): email address "dan at x dot io": missing '@' (at "at x dot io")`},
 		{ErrAmbiguous, `ownership: ambiguous: 3 users share email "eve@x.io": eve (users[4]), eva (users[5]), ed (users[7]); records with this value have no owner until it is unique`},
 	}
 	if len(got) != len(want) {
@@ -285,6 +285,10 @@ func TestMatcherProblems(t *testing.T) {
 	got[0] = nil
 	if m.Problems()[0] == nil {
 		t.Error("Problems returns the matcher's own slice")
+	}
+	custom := MustMatcher(OwnerField{Record: "r", User: "work_email", Normalize: NormalizeEmail}, []User{{ID: "a", Fields: map[string]string{"work_email": "nope"}}})
+	if p := custom.Problems(); len(p) != 1 || !strings.Contains(p[0].Error(), "users[0].fields.work_email (a): ") {
+		t.Errorf("Problems() with a custom field = %v, want the field's path", p)
 	}
 	if p := MustMatcher(emailField, matcherUsers[:3]).Problems(); p != nil {
 		t.Errorf("Problems() of a clean directory = %v, want nil", p)
