@@ -258,17 +258,21 @@ func angles(s string) (lt, gt int) {
 
 // isAtext reports whether c may appear in an atom (RFC 5322 atext, with
 // the bytes of non-ASCII runes as RFC 6532 adds).
-func isAtext(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c >= utf8.RuneSelf:
-		return true
+func isAtext(c byte) bool { return atext[c] }
+
+// atext is isAtext's table.
+var atext = func() (t [256]bool) {
+	for c := range 256 {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c >= utf8.RuneSelf:
+			t[c] = true
+		}
 	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '/', '=', '?', '^', '_', '`', '{', '|', '}', '~':
-		return true
+	for _, c := range "!#$%&'*+-/=?^_`{|}~" {
+		t[c] = true
 	}
-	return false
-}
+	return t
+}()
 
 // isDotAtom reports whether b is an RFC 5322 dot-atom-text: atoms joined by
 // single dots.
@@ -443,7 +447,8 @@ func (p *addrParser) phrase() *addrError {
 				return err
 			}
 		case isAtext(c) || c == '.':
-			p.i++
+			for p.i++; !p.end() && (isAtext(p.s[p.i]) || p.s[p.i] == '.'); p.i++ {
+			}
 		case c == ',':
 			return p.fail(`unquoted ',' in display name (quote the name, as in "Smith, John" <...>)`, p.i)
 		case c == ':' || c == ';':

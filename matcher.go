@@ -139,10 +139,17 @@ func (f *OwnerField) UnmarshalJSON(b []byte) error {
 // normaliser, only white space. A blank value matches nobody and is not
 // an error.
 func (f *OwnerField) blank(v string) bool {
-	if f.Normalize == NormalizeEmail {
-		return strings.TrimLeft(v, " \t\r\n") == ""
+	if f.Normalize != NormalizeEmail {
+		return v == ""
 	}
-	return v == ""
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Canonical returns value's normal form under f, the key that a [Matcher]
