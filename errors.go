@@ -22,4 +22,9 @@ var (
 	// ErrInvalid reports malformed input: a bad role, scope, reference,
 	// policy or list.
 	ErrInvalid = errors.New("ownership: invalid")
+	// ErrAmbiguous reports that a value meant to name one user names
+	// several: a record's owner field matches two or more users of the
+	// directory. The value is well-formed; the directory's field is not
+	// unique. See [Matcher].
+	ErrAmbiguous = errors.New("ownership: ambiguous")
 )

@@ -1,0 +1,631 @@
+package ownership
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// This file holds the parser behind [NormalizeEmail]: one RFC 5322 mailbox
+// in, its canonical bare address out. It is hand-written rather than built
+// on net/mail because the matcher needs what net/mail does not give: a
+// canonical form that is stable under re-parsing, case folding in the same
+// pass, errors that say where the input went wrong, and no allocation on
+// the way to a map lookup.
+
+// Limits of a canonical address, from RFC 5321 (section 4.5.3.1): a path is
+// at most 256 octets with its angle brackets, a local part at most 64.
+const (
+	maxAddress = 254
+	maxLocal   = 64
+)
+
+// CanonicalEmail returns the canonical form of the one email address in s,
+// which is how [NormalizeEmail] compares values: "John G. Smith
+// <JOHN@X.io>", "<john@x.io>" and "john@x.io (work)" all give
+// "john@x.io".
+//
+// s must be exactly one RFC 5322 mailbox: an address ("local@domain"),
+// optionally in angle brackets after a display name, with comments and
+// white space (including folded lines) around its parts. The display name
+// and the comments are dropped. Obsolete syntax is refused except for dots
+// in unquoted display names ("John G. Smith"), which mail clients still
+// write. UTF-8 is accepted where RFC 6532 allows it.
+//
+// The canonical form is the bare address: the domain in lower case (Unicode
+// simple case folding, as [strings.EqualFold]); the local part likewise,
+// unless caseSensitiveLocal is set; a quoted local part without its quotes
+// when it does not need them ("john.smith"@x.io is john.smith@x.io) and
+// otherwise quoted with the fewest escapes; white space in domain literals
+// removed. No IDNA mapping and no Unicode normalisation is applied, so an
+// A-label ("xn--...") and its U-label are different domains. The
+// canonical form of a canonical form is itself.
+//
+// Anything that is not one address is an error wrapping [ErrInvalid] that
+// quotes s and says what is wrong and where: an empty value, a missing '@',
+// a second address, unbalanced quotes, comments or brackets, text after the
+// address, an empty or over-long part (more than 64 bytes of local part or
+// 254 of address), control characters or invalid UTF-8.
+func CanonicalEmail(s string, caseSensitiveLocal bool) (string, error) {
+	var buf [maxAddress + 2]byte
+	out, err := appendCanonicalEmail(buf[:0], s, caseSensitiveLocal)
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
+}
+
+// addrError is a parse error of an email address, in the manner of
+// net/netip's parseAddrError.
+type addrError struct {
+	in  string // the whole input
+	msg string // what is wrong
+	at  string // the rest of the input from where it went wrong, or ""
+}
+
+// clipLen is how much of the input an error message quotes.
+const clipLen = 96
+
+// clip shortens s for a message, on a rune boundary.
+func clip(s string) string {
+	if len(s) <= clipLen {
+		return s
+	}
+	i := clipLen
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "..."
+}
+
+// detail is the message without the sentinel's prefix, for callers that
+// put it in context.
+func (e *addrError) detail() string {
+	m := "email address " + strconv.Quote(clip(e.in)) + ": " + e.msg
+	if e.at != "" {
+		m += " (at " + strconv.Quote(clip(e.at)) + ")"
+	}
+	return m
+}
+
+func (e *addrError) Error() string { return ErrInvalid.Error() + ": " + e.detail() }
+
+func (e *addrError) Unwrap() error { return ErrInvalid }
+
+// addrParser walks one mailbox. Its methods return *addrError, nil on
+// success, so that the success path neither allocates nor converts to an
+// interface.
+type addrParser struct {
+	s string
+	i int
+}
+
+func (p *addrParser) fail(msg string, at int) *addrError {
+	e := &addrError{in: p.s, msg: msg}
+	if at >= 0 && at < len(p.s) {
+		e.at = p.s[at:]
+	}
+	return e
+}
+
+func (p *addrParser) end() bool { return p.i >= len(p.s) }
+
+// appendCanonicalEmail appends the canonical form of the address in s to
+// dst. On error the contents appended so far are garbage; callers discard
+// dst.
+func appendCanonicalEmail(dst []byte, s string, caseSensitiveLocal bool) ([]byte, *addrError) {
+	p := addrParser{s: s}
+	if err := p.checkChars(); err != nil {
+		return dst, err
+	}
+	if err := p.cfws(); err != nil {
+		return dst, err
+	}
+	if p.end() {
+		if s == "" {
+			return dst, p.fail("empty", -1)
+		}
+		return dst, p.fail("no address, only white space or comments", -1)
+	}
+	lt, gt := angles(s)
+	if gt >= 0 && (lt < 0 || gt < lt) {
+		return dst, p.fail("'>' without '<'", gt)
+	}
+	var err *addrError
+	if lt >= 0 {
+		if err = p.phrase(); err != nil {
+			return dst, err
+		}
+		open := p.i
+		p.i++ // '<'
+		if err = p.cfws(); err != nil {
+			return dst, err
+		}
+		switch {
+		case p.end():
+			return dst, p.fail("missing '>'", open)
+		case s[p.i] == '>':
+			return dst, p.fail("empty address", open)
+		}
+		if dst, err = p.addrSpec(dst, caseSensitiveLocal); err != nil {
+			return dst, err
+		}
+		if err = p.cfws(); err != nil {
+			return dst, err
+		}
+		switch {
+		case p.end():
+			return dst, p.fail("missing '>'", open)
+		case s[p.i] == '@':
+			return dst, p.fail("a second '@' (quote a local part that holds one)", p.i)
+		case s[p.i] != '>':
+			return dst, p.fail("unexpected "+strconv.QuoteRune(rune(s[p.i]))+" in address", p.i)
+		}
+		p.i++
+	} else if dst, err = p.addrSpec(dst, caseSensitiveLocal); err != nil {
+		return dst, err
+	}
+	if err = p.cfws(); err != nil {
+		return dst, err
+	}
+	if !p.end() {
+		switch s[p.i] {
+		case ',':
+			return dst, p.fail("more than one address", p.i)
+		case '@':
+			return dst, p.fail("a second '@' (quote a local part that holds one)", p.i)
+		}
+		return dst, p.fail("unexpected text after the address", p.i)
+	}
+	return dst, nil
+}
+
+// checkChars refuses invalid UTF-8 and control characters other than tab,
+// carriage return and line feed, which the lexer handles as white space and
+// folding. After it, every byte >= 0x80 belongs to a valid rune that is not
+// a control character.
+func (p *addrParser) checkChars() *addrError {
+	s := p.s
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if (c < ' ' && c != '\t' && c != '\r' && c != '\n') || c == 0x7f {
+				return p.fail("control character "+strconv.QuoteRune(rune(c)), i)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return p.fail("invalid UTF-8", i)
+		}
+		if r < 0xa0 {
+			return p.fail("control character "+strconv.QuoteRune(r), i)
+		}
+		i += size
+	}
+	return nil
+}
+
+// angles returns the positions of the first '<' and the first '>' outside
+// quoted strings, comments and domain literals, or -1. Unbalanced quotes
+// and comments end the scan; the parser reports them.
+func angles(s string) (lt, gt int) {
+	lt, gt = -1, -1
+	depth := 0 // comment nesting
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if depth > 0 {
+			switch c {
+			case '\\':
+				i++
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+			continue
+		}
+		switch c {
+		case '(':
+			depth++
+		case '"':
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(s) {
+				return lt, gt
+			}
+		case '[':
+			for i++; i < len(s) && s[i] != ']'; i++ {
+			}
+			if i >= len(s) {
+				return lt, gt
+			}
+		case '<':
+			if lt < 0 {
+				lt = i
+			}
+		case '>':
+			if gt < 0 {
+				gt = i
+			}
+		}
+	}
+	return lt, gt
+}
+
+// isAtext reports whether c may appear in an atom (RFC 5322 atext, with
+// the bytes of non-ASCII runes as RFC 6532 adds).
+func isAtext(c byte) bool { return atext[c] }
+
+// atext is isAtext's table.
+var atext = func() (t [256]bool) {
+	for c := range 256 {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c >= utf8.RuneSelf:
+			t[c] = true
+		}
+	}
+	for _, c := range "!#$%&'*+-/=?^_`{|}~" {
+		t[c] = true
+	}
+	return t
+}()
+
+// isDotAtom reports whether b is an RFC 5322 dot-atom-text: atoms joined by
+// single dots.
+func isDotAtom(b []byte) bool {
+	if len(b) == 0 || b[0] == '.' || b[len(b)-1] == '.' {
+		return false
+	}
+	for i, c := range b {
+		if c == '.' {
+			if b[i-1] == '.' {
+				return false
+			}
+		} else if !isAtext(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// lineBreak consumes a line break at p.i, which must be a fold: CRLF (or a
+// bare LF) followed by a space or tab.
+func (p *addrParser) lineBreak() *addrError {
+	at := p.i
+	if p.s[p.i] == '\r' {
+		p.i++
+		if p.end() || p.s[p.i] != '\n' {
+			return p.fail("carriage return without line feed", at)
+		}
+	}
+	p.i++ // '\n'
+	if p.end() || (p.s[p.i] != ' ' && p.s[p.i] != '\t') {
+		return p.fail("line break not followed by a space or tab", at)
+	}
+	return nil
+}
+
+// cfws skips white space, folds and comments.
+func (p *addrParser) cfws() *addrError {
+	for !p.end() {
+		switch p.s[p.i] {
+		case ' ', '\t':
+			p.i++
+		case '\r', '\n':
+			if err := p.lineBreak(); err != nil {
+				return err
+			}
+		case '(':
+			if err := p.comment(); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// comment skips a comment, nested comments included, starting at its '('.
+func (p *addrParser) comment() *addrError {
+	open, depth := p.i, 0
+	for !p.end() {
+		switch p.s[p.i] {
+		case '(':
+			depth++
+			p.i++
+		case ')':
+			depth--
+			p.i++
+			if depth == 0 {
+				return nil
+			}
+		case '\\':
+			p.i++
+			if p.end() {
+				break
+			}
+			if c := p.s[p.i]; c == '\r' || c == '\n' {
+				return p.fail("line break after '\\'", p.i-1)
+			}
+			p.i++ // a continuation byte left over is ctext anyway
+		case '\r', '\n':
+			if err := p.lineBreak(); err != nil {
+				return err
+			}
+		default:
+			p.i++
+		}
+	}
+	return p.fail("unclosed comment", open)
+}
+
+// Modes of quoted.
+const (
+	qsSkip = iota // display name: check only
+	qsKeep        // local part, case kept
+	qsFold        // local part, case folded
+)
+
+// quoted reads a quoted string starting at its '"' and, unless mode is
+// qsSkip, appends its content to dst: escapes resolved, folds removed, the
+// white space they left kept.
+func (p *addrParser) quoted(dst []byte, mode int) ([]byte, *addrError) {
+	open := p.i
+	p.i++
+	for !p.end() {
+		switch c := p.s[p.i]; c {
+		case '"':
+			p.i++
+			return dst, nil
+		case '\\':
+			p.i++
+			if p.end() {
+				return dst, p.fail("unclosed quoted string", open)
+			}
+			if c := p.s[p.i]; c == '\r' || c == '\n' {
+				return dst, p.fail("line break after '\\'", p.i-1)
+			}
+			dst = p.emit(dst, mode)
+		case '\r', '\n':
+			if err := p.lineBreak(); err != nil {
+				return dst, err
+			}
+		default:
+			dst = p.emit(dst, mode)
+		}
+	}
+	return dst, p.fail("unclosed quoted string", open)
+}
+
+// emit consumes the rune at p.i and appends it to dst as mode says.
+func (p *addrParser) emit(dst []byte, mode int) []byte {
+	c := p.s[p.i]
+	if c < utf8.RuneSelf {
+		p.i++
+		switch mode {
+		case qsSkip:
+			return dst
+		case qsFold:
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+		}
+		return append(dst, c)
+	}
+	r, size := utf8.DecodeRuneInString(p.s[p.i:])
+	start := p.i
+	p.i += size
+	switch mode {
+	case qsSkip:
+		return dst
+	case qsFold:
+		return utf8.AppendRune(dst, foldRune(r))
+	}
+	return append(dst, p.s[start:p.i]...)
+}
+
+// phrase skips a display name, up to the '<' that angles found. Dots may
+// appear unquoted (RFC 5322's obs-phrase).
+func (p *addrParser) phrase() *addrError {
+	for {
+		if err := p.cfws(); err != nil {
+			return err
+		}
+		if p.end() {
+			return p.fail("missing '<'", -1)
+		}
+		switch c := p.s[p.i]; {
+		case c == '<':
+			return nil
+		case c == '"':
+			if _, err := p.quoted(nil, qsSkip); err != nil {
+				return err
+			}
+		case isAtext(c) || c == '.':
+			for p.i++; !p.end() && (isAtext(p.s[p.i]) || p.s[p.i] == '.'); p.i++ {
+			}
+		case c == ',':
+			return p.fail(`unquoted ',' in display name (quote the name, as in "Smith, John" <...>)`, p.i)
+		case c == ':' || c == ';':
+			return p.fail("group syntax (name: addresses;) is not one address", p.i)
+		case c == '@':
+			return p.fail("unquoted '@' in display name", p.i)
+		case c == ')':
+			return p.fail("')' without '('", p.i)
+		default:
+			return p.fail("unexpected "+strconv.QuoteRune(rune(c))+" in display name", p.i)
+		}
+	}
+}
+
+// addrSpec reads local@domain, with white space and comments around its
+// parts, and appends its canonical form to dst.
+func (p *addrParser) addrSpec(dst []byte, caseSensitiveLocal bool) ([]byte, *addrError) {
+	start := len(dst)
+	if err := p.cfws(); err != nil {
+		return dst, err
+	}
+	if p.end() {
+		return dst, p.fail("missing address", -1)
+	}
+	var err *addrError
+	localAt := p.i
+	switch c := p.s[p.i]; {
+	case c == '"':
+		mode := qsFold
+		if caseSensitiveLocal {
+			mode = qsKeep
+		}
+		if dst, err = p.quoted(dst, mode); err != nil {
+			return dst, err
+		}
+	case isAtext(c):
+		if dst, err = p.dotAtom(dst, "local part", !caseSensitiveLocal); err != nil {
+			return dst, err
+		}
+	case c == '.':
+		return dst, p.fail("local part starts with '.'", p.i)
+	case c == '@':
+		return dst, p.fail("empty local part", p.i)
+	default:
+		return dst, p.fail("unexpected "+strconv.QuoteRune(rune(c))+" in local part", p.i)
+	}
+	switch {
+	case len(dst) == start:
+		return dst, p.fail("empty local part", localAt)
+	case !isDotAtom(dst[start:]):
+		dst = quoteInPlace(dst, start)
+	}
+	if len(dst)-start > maxLocal {
+		return dst, p.fail("local part longer than 64 bytes", localAt)
+	}
+	if err = p.cfws(); err != nil {
+		return dst, err
+	}
+	if p.end() || p.s[p.i] != '@' {
+		if !p.end() && p.s[p.i] == ':' {
+			return dst, p.fail("group syntax (name: addresses;) is not one address", p.i)
+		}
+		return dst, p.fail("missing '@'", p.i)
+	}
+	p.i++
+	dst = append(dst, '@')
+	if err = p.cfws(); err != nil {
+		return dst, err
+	}
+	if p.end() {
+		return dst, p.fail("empty domain", -1)
+	}
+	switch c := p.s[p.i]; {
+	case c == '[':
+		dst, err = p.domainLiteral(dst)
+	case isAtext(c):
+		dst, err = p.dotAtom(dst, "domain", true)
+	case c == '.':
+		err = p.fail("domain starts with '.'", p.i)
+	case c == '>':
+		err = p.fail("empty domain", p.i)
+	case c == '@':
+		err = p.fail("a second '@' (quote a local part that holds one)", p.i)
+	default:
+		err = p.fail("unexpected "+strconv.QuoteRune(rune(c))+" in domain", p.i)
+	}
+	if err != nil {
+		return dst, err
+	}
+	if len(dst)-start > maxAddress {
+		return dst, p.fail("address longer than 254 bytes", -1)
+	}
+	return dst, nil
+}
+
+// dotAtom reads atoms joined by dots and appends them, folded if fold is
+// set. what names the part in messages.
+func (p *addrParser) dotAtom(dst []byte, what string, fold bool) ([]byte, *addrError) {
+	for {
+		j := p.i
+		for !p.end() && isAtext(p.s[p.i]) {
+			p.i++
+		}
+		if j == p.i {
+			if !p.end() && p.s[p.i] == '.' {
+				return dst, p.fail("'..' in "+what, p.i-1)
+			}
+			return dst, p.fail(what+" ends with '.'", p.i-1)
+		}
+		if fold {
+			dst = appendFold(dst, p.s[j:p.i])
+		} else {
+			dst = append(dst, p.s[j:p.i]...)
+		}
+		if p.end() || p.s[p.i] != '.' {
+			return dst, nil
+		}
+		dst = append(dst, '.')
+		p.i++
+	}
+}
+
+// domainLiteral reads "[...]" and appends it folded, without its white
+// space.
+func (p *addrParser) domainLiteral(dst []byte) ([]byte, *addrError) {
+	open := p.i
+	p.i++
+	dst = append(dst, '[')
+	n := len(dst)
+	for !p.end() {
+		switch c := p.s[p.i]; {
+		case c == ']':
+			if len(dst) == n {
+				return dst, p.fail("empty domain literal", open)
+			}
+			p.i++
+			return append(dst, ']'), nil
+		case c == ' ' || c == '\t':
+			p.i++
+		case c == '\r' || c == '\n':
+			if err := p.lineBreak(); err != nil {
+				return dst, err
+			}
+		case c == '[' || c == '\\':
+			return dst, p.fail("unexpected "+strconv.QuoteRune(rune(c))+" in domain literal", p.i)
+		default:
+			dst = p.emit(dst, qsFold)
+		}
+	}
+	return dst, p.fail("unclosed domain literal", open)
+}
+
+// quoteInPlace turns the local part dst[start:] into a quoted string,
+// escaping '"' and '\', by shifting it right within dst.
+func quoteInPlace(dst []byte, start int) []byte {
+	n := 2
+	for _, c := range dst[start:] {
+		if c == '"' || c == '\\' {
+			n++
+		}
+	}
+	old := len(dst)
+	for range n {
+		dst = append(dst, 0)
+	}
+	j := len(dst) - 1
+	dst[j] = '"'
+	j--
+	for i := old - 1; i >= start; i-- {
+		c := dst[i]
+		dst[j] = c
+		j--
+		if c == '"' || c == '\\' {
+			dst[j] = '\\'
+			j--
+		}
+	}
+	dst[j] = '"'
+	return dst
+}
