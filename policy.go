@@ -227,14 +227,20 @@ func (p *Policy) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// UnmarshalJSON decodes {"roles": {...}} strictly (unknown fields are
-// errors) and validates it as [NewPolicy] does.
+// UnmarshalJSON decodes {"roles": {...}} strictly and validates it as
+// [NewPolicy] does. Every problem is reported, each an error wrapping
+// [ErrInvalid] that names its path ("roles.sales_rep.types.contact.view").
 func (p *Policy) UnmarshalJSON(b []byte) error {
-	var in policyJSON
-	if err := decodeStrict(b, &in); err != nil {
+	var d decoder
+	var raw json.RawMessage
+	if err := decodeStrict(b, &raw); err != nil {
 		return fmt.Errorf("%w: policy: %v", ErrInvalid, err)
 	}
-	v, err := NewPolicy(in.Roles)
+	defs := d.policy(raw, "")
+	if err := d.err(); err != nil {
+		return err
+	}
+	v, err := NewPolicy(defs)
 	if err != nil {
 		return err
 	}
