@@ -1,0 +1,428 @@
+// Command ownctl answers questions about ownership in a seed file: may
+// this user do this to that record, and why not; what may a user reach;
+// is the file sound.
+//
+//	ownctl check    -seed FILE -user ID -action ACTION -record TYPE/ID [-field NAME]
+//	ownctl check    -seed FILE -queries FILE
+//	ownctl explain  -seed FILE -user ID -action ACTION -record TYPE/ID [-field NAME]
+//	ownctl filter   -seed FILE -user ID [-action ACTION] -type TYPE
+//	ownctl validate -seed FILE
+//
+// Exit status: 0 allowed (or done), 1 denied, 2 bad input.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ownershipkit/ownership"
+)
+
+// Exit codes.
+const (
+	exitAllow = 0
+	exitDeny  = 1
+	exitBad   = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `ownctl answers questions about ownership in a seed file.
+
+Usage:
+  ownctl check    -seed FILE -user ID -action ACTION -record TYPE/ID [-field NAME]
+  ownctl check    -seed FILE -queries FILE
+  ownctl explain  -seed FILE -user ID -action ACTION -record TYPE/ID [-field NAME]
+  ownctl filter   -seed FILE -user ID [-action ACTION] -type TYPE
+  ownctl validate -seed FILE
+
+Actions: view, update, delete, claim, reassign, manage_ownership.
+Exit status: 0 allowed (or done), 1 denied, 2 bad input.
+Run "ownctl COMMAND -help" for a command's flags.
+`
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitBad
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "check":
+		return check(rest, stdin, stdout, stderr)
+	case "explain":
+		return explain(rest, stdout, stderr)
+	case "filter":
+		return filter(rest, stdout, stderr)
+	case "validate":
+		return validate(rest, stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitAllow
+	}
+	fmt.Fprintf(stderr, "ownctl: unknown command %q\n\n%s", cmd, usage)
+	return exitBad
+}
+
+// flags is a command's flag set with the options the commands share.
+type flags struct {
+	fs                                *flag.FlagSet
+	seed, user, action, record, field string
+	queries, recordType               string
+	verbose                           bool
+	needs                             []string
+	stdout, stderr                    io.Writer
+}
+
+func newFlags(name, about string, stdout, stderr io.Writer) *flags {
+	f := &flags{fs: flag.NewFlagSet("ownctl "+name, flag.ContinueOnError), stdout: stdout, stderr: stderr}
+	f.fs.SetOutput(stderr)
+	f.fs.Usage = func() {
+		fmt.Fprintf(f.fs.Output(), "%s\n\nFlags of ownctl %s:\n", about, name)
+		f.fs.PrintDefaults()
+	}
+	f.fs.StringVar(&f.seed, "seed", "", "the seed `FILE` (JSON)")
+	return f
+}
+
+func (f *flags) question() {
+	f.fs.StringVar(&f.user, "user", "", "the user `ID` asking")
+	f.fs.StringVar(&f.action, "action", "", "the `ACTION`: view, update, delete, claim, reassign or manage_ownership")
+	f.fs.StringVar(&f.record, "record", "", "the record, as `TYPE/ID`")
+	f.fs.StringVar(&f.field, "field", "", "ask about one field of the record (view and update only)")
+}
+
+// parse parses args; it returns an exit code and false when the command
+// must stop (help was asked for, or the flags are wrong).
+func (f *flags) parse(args []string, required ...string) (int, bool) {
+	// Help asked for goes to standard output; mistakes to standard error.
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
+			f.fs.SetOutput(f.stdout)
+		}
+	}
+	if err := f.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitAllow, false
+		}
+		return exitBad, false
+	}
+	if f.fs.NArg() > 0 {
+		fmt.Fprintf(f.stderr, "ownctl: unexpected argument %q\n", f.fs.Arg(0))
+		return exitBad, false
+	}
+	return f.require(required...)
+}
+
+// require checks that the named flags were given.
+func (f *flags) require(names ...string) (int, bool) {
+	for _, name := range names {
+		if fl := f.fs.Lookup(name); fl != nil && fl.Value.String() == "" {
+			fmt.Fprintf(f.stderr, "ownctl: -%s is required\n", name)
+			f.fs.Usage()
+			return exitBad, false
+		}
+	}
+	return 0, true
+}
+
+// load reads and parses the seed file; problems are printed, one per line.
+func (f *flags) load() (*ownership.Seed, bool) {
+	data, err := os.ReadFile(f.seed)
+	if err != nil {
+		fmt.Fprintf(f.stderr, "ownctl: %v\n", err)
+		return nil, false
+	}
+	s, err := ownership.ParseSeed(data)
+	if err != nil {
+		fmt.Fprintf(f.stderr, "ownctl: %s is not a valid seed:\n", f.seed)
+		printProblems(f.stderr, err)
+		return nil, false
+	}
+	return s, true
+}
+
+func printProblems(w io.Writer, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(w, "  %s\n", strings.TrimPrefix(line, "ownership: "))
+	}
+}
+
+// query is one question, from the command line or a -queries line.
+type query struct {
+	User   string `json:"user"`
+	Action string `json:"action"`
+	Record string `json:"record"`
+	Field  string `json:"field,omitempty"`
+}
+
+// ask answers q; a malformed action or record is an error (bad input),
+// while unknown users and records are denials.
+func ask(s *ownership.Seed, q query) (ownership.Decision, error) {
+	a, err := ownership.ParseAction(q.Action)
+	if err != nil {
+		return ownership.Decision{}, err
+	}
+	ref, err := ownership.ParseRef(q.Record)
+	if err != nil {
+		return ownership.Decision{}, err
+	}
+	return s.Decide(ownership.UserID(q.User), a, ref, q.Field), nil
+}
+
+func verdict(d ownership.Decision) int {
+	if d.Allowed {
+		return exitAllow
+	}
+	return exitDeny
+}
+
+func check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	f := newFlags("check", "check prints allow or deny, the reason code and the explanation.\nWith -queries it answers one JSON query per line.", stdout, stderr)
+	f.question()
+	f.fs.StringVar(&f.queries, "queries", "", "answer the JSON lines of `FILE` (- for standard input): {\"user\",\"action\",\"record\"[,\"field\"]}")
+	if code, ok := f.parse(args, "seed"); !ok {
+		return code
+	}
+	if f.queries != "" {
+		if f.user != "" || f.action != "" || f.record != "" || f.field != "" {
+			fmt.Fprintln(stderr, "ownctl: -queries replaces -user, -action, -record and -field")
+			return exitBad
+		}
+		s, ok := f.load()
+		if !ok {
+			return exitBad
+		}
+		return batch(s, f.queries, stdin, stdout, stderr)
+	}
+	if code, ok := f.require("user", "action", "record"); !ok {
+		return code
+	}
+	s, ok := f.load()
+	if !ok {
+		return exitBad
+	}
+	d, err := ask(s, query{User: f.user, Action: f.action, Record: f.record, Field: f.field})
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
+	fmt.Fprintln(stdout, d.String())
+	return verdict(d)
+}
+
+// answer is one -queries output line.
+type answer struct {
+	User        string `json:"user"`
+	Action      string `json:"action"`
+	Record      string `json:"record"`
+	Field       string `json:"field,omitempty"`
+	Allowed     bool   `json:"allowed"`
+	Reason      string `json:"reason,omitempty"`
+	Explanation string `json:"explanation,omitempty"`
+	Line        int    `json:"line,omitempty"`
+	Error       string `json:"error,omitempty"`
+}
+
+// batch answers each JSON line of the queries file with one JSON line. A
+// line that cannot be read as a query is answered with an error, and makes
+// the exit status 2; otherwise it is 0.
+func batch(s *ownership.Seed, name string, stdin io.Reader, stdout, stderr io.Writer) int {
+	in := stdin
+	if name != "-" {
+		file, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "ownctl: %v\n", err)
+			return exitBad
+		}
+		defer file.Close()
+		in = file
+	}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	w := bufio.NewWriterSize(stdout, 64*1024)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	code, n := exitAllow, 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var q query
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		err := dec.Decode(&q)
+		out := answer{User: q.User, Action: q.Action, Record: q.Record, Field: q.Field}
+		var d ownership.Decision
+		if err == nil {
+			d, err = ask(s, q)
+		}
+		if err != nil {
+			out.Line, out.Error = n, err.Error()
+			code = exitBad
+		} else {
+			out.Allowed, out.Reason, out.Explanation = d.Allowed, d.Reason.String(), d.Explain()
+		}
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintf(stderr, "ownctl: %v\n", err)
+			return exitBad
+		}
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(stderr, "ownctl: reading %s: %v\n", name, err)
+		code = exitBad
+	}
+	if err := w.Flush(); err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
+	return code
+}
+
+func explain(args []string, stdout, stderr io.Writer) int {
+	f := newFlags("explain", "explain answers like check, in words for a person: the verdict, why,\nwhat would change it, and the user and record it was decided on.", stdout, stderr)
+	f.question()
+	if code, ok := f.parse(args, "seed", "user", "action", "record"); !ok {
+		return code
+	}
+	s, ok := f.load()
+	if !ok {
+		return exitBad
+	}
+	d, err := ask(s, query{User: f.user, Action: f.action, Record: f.record, Field: f.field})
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
+	what := f.action
+	if f.field != "" {
+		what += " field " + f.field + " of"
+	}
+	fmt.Fprintf(stdout, "May %s %s %s?\n", f.user, what, f.record)
+	if d.Allowed {
+		fmt.Fprintf(stdout, "  Yes (%s).\n", d.Reason)
+	} else {
+		fmt.Fprintf(stdout, "  No (%s).\n", d.Reason)
+	}
+	_, why, _ := strings.Cut(d.Explain(), ": ")
+	reason, remedy, found := strings.Cut(why, "; ")
+	fmt.Fprintf(stdout, "  Why: %s.\n", reason)
+	if found && !d.Allowed {
+		fmt.Fprintf(stdout, "  To change it: %s.\n", remedy)
+	}
+	if u, ok := s.User(ownership.UserID(f.user)); ok {
+		name := strings.TrimSpace(u.GivenName + " " + u.LastName)
+		if name != "" {
+			name = " (" + name + ")"
+		}
+		roles := strings.Join(u.Roles, ", ")
+		if roles == "" {
+			roles = "none"
+		}
+		fmt.Fprintf(stdout, "User %s%s: roles %s.\n", u.ID, name, roles)
+	}
+	if ref, err := ownership.ParseRef(f.record); err == nil {
+		if r, ok := s.Record(ref); ok {
+			fmt.Fprintf(stdout, "Record %s: %s.\n", ref, describe(s, r))
+		}
+	}
+	return verdict(d)
+}
+
+// describe says who owns and follows r and where that comes from.
+func describe(s *ownership.Seed, r ownership.Record) string {
+	var parts []string
+	if o := r.Ownership.Owners(); len(o) > 0 {
+		parts = append(parts, "owners "+joinIDs(o))
+	} else {
+		parts = append(parts, "unassigned")
+	}
+	if fl := r.Ownership.Followers(); len(fl) > 0 {
+		parts = append(parts, "followers "+joinIDs(fl))
+	}
+	switch {
+	case r.Mode == ownership.SyncWithParent:
+		parts = append(parts, "ownership synced from "+r.Parent.String())
+	default:
+		if m, ok := s.Matcher(r.Ref.Type); ok {
+			parts = append(parts, fmt.Sprintf("owner from field %s = %q", m.Field().Record, r.Fields[m.Field().Record]))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func joinIDs(ids []ownership.UserID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return strings.Join(s, ", ")
+}
+
+func filter(args []string, stdout, stderr io.Writer) int {
+	f := newFlags("filter", "filter lists the records of a type that the user may reach with the action,\none reference per line, in the seed's order.", stdout, stderr)
+	f.fs.StringVar(&f.user, "user", "", "the user `ID`")
+	f.fs.StringVar(&f.action, "action", "view", "the `ACTION`")
+	f.fs.StringVar(&f.recordType, "type", "", "the record `TYPE`")
+	f.fs.BoolVar(&f.verbose, "v", false, "print the compiled condition first, as a # comment")
+	if code, ok := f.parse(args, "seed", "user", "type"); !ok {
+		return code
+	}
+	a, err := ownership.ParseAction(f.action)
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
+	s, ok := f.load()
+	if !ok {
+		return exitBad
+	}
+	subj, known := s.Subject(ownership.UserID(f.user))
+	if !known {
+		fmt.Fprintf(stderr, "ownctl: user %q is not in the seed: nothing is reachable\n", f.user)
+		return exitDeny
+	}
+	pred := s.Policy.Filter(subj, a, f.recordType)
+	if f.verbose {
+		fmt.Fprintf(stdout, "# %s\n", pred)
+	}
+	for _, raw := range s.Records {
+		r, _ := s.Record(raw.Ref)
+		if pred.Match(r) {
+			fmt.Fprintln(stdout, r.Ref)
+		}
+	}
+	return exitAllow
+}
+
+func validate(args []string, stdout, stderr io.Writer) int {
+	f := newFlags("validate", "validate reports every problem in a seed file, each with its path,\nor a summary when there is none.", stdout, stderr)
+	if code, ok := f.parse(args, "seed"); !ok {
+		return code
+	}
+	data, err := os.ReadFile(f.seed)
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
+	s, err := ownership.ParseSeed(data)
+	if err != nil {
+		n := strings.Count(err.Error(), "\n") + 1
+		fmt.Fprintf(stdout, "%s: %d problem(s):\n", f.seed, n)
+		printProblems(stdout, err)
+		return exitBad
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d users, %d roles, %d record types with owner fields, %d templates, %d profiles, %d records, %d assignment rules\n",
+		f.seed, len(s.Users), len(s.Policy.RoleNames()), len(s.Types), len(s.Templates), len(s.Profiles), len(s.Records), len(s.Rules))
+	return exitAllow
+}

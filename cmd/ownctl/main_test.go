@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ownershipkit/ownership"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+const seeds = "../../testdata/seeds/"
+
+// session is a list of ownctl invocations whose output and exit status are
+// pinned in testdata/session.golden, so the commands' behaviour on the
+// three seed models is reviewed as a whole.
+var session = []struct {
+	args  string
+	stdin string
+	exit  int
+}{
+	{"check -seed crm.json -user rep1 -action view -record contact/c1", "", 0},
+	{"check -seed crm.json -user rep1 -action view -record contact/c4", "", 1},
+	{"check -seed crm.json -user rep1 -action update -record contact/c3", "", 1},
+	{"check -seed crm.json -user sam -action claim -record contact/c2", "", 1},
+	{"check -seed crm.json -user rep1 -action claim -record contact/c2", "", 0},
+	{"check -seed crm.json -user rep1 -action reassign -record contact/c1", "", 1},
+	{"check -seed crm.json -user mia -action reassign -record contact/c4", "", 0},
+	{"check -seed crm.json -user root -action manage_ownership -record contact/c4", "", 0},
+	{"check -seed crm.json -user ghost -action view -record contact/c1", "", 1},
+	{"check -seed crm.json -user rep1 -action view -record contact/nope", "", 1},
+	{"check -seed crm.json -user rep1 -action fly -record contact/c1", "", 2},
+	{"check -seed crm.json -user rep1 -action view -record c1", "", 2},
+	{"check -seed crm.json -user rep1 -action view", "", 2},
+	{"check -seed missing.json -user rep1 -action view -record contact/c1", "", 2},
+	{"check -seed broken.json -user u1 -action view -record contact/c1", "", 2},
+	{"check -seed crm.json -queries testdata/queries.jsonl", "", 2},
+	{"check -seed crm.json -queries -", `{"user":"rep1","action":"view","record":"contact/c2"}` + "\n", 0},
+	{"explain -seed crm.json -user rep1 -action view -record contact/c4", "", 1},
+	{"explain -seed crm.json -user rep1 -action claim -record contact/c2", "", 0},
+	{"explain -seed journey.json -user 695eb58adc6fea533b02a8c2 -action update -record document/d1", "", 1},
+	{"explain -seed journey.json -user 695eb58adc6fea533b02a8c1 -action manage_ownership -record attachment/a1", "", 1},
+	{"explain -seed journey.json -user 695eb58adc6fea533b02a8c4 -action delete -record order/o1", "", 0},
+	{"explain -seed contracts.json -user eve -action update -record contract/k2 -field amount", "", 0},
+	{"explain -seed contracts.json -user max -action update -record contract/k1 -field amount", "", 1},
+	{"explain -seed contracts.json -user sue -action view -record contract/k2 -field amount", "", 0},
+	{"explain -seed contracts.json -user john -action update -record ticket/t1", "", 0},
+	{"filter -seed crm.json -user rep1 -type contact -v", "", 0},
+	{"filter -seed crm.json -user sam -action update -type contact", "", 0},
+	{"filter -seed journey.json -user 695eb58adc6fea533b02a8c2 -type document -v", "", 0},
+	{"filter -seed contracts.json -user amy -action update -type contract", "", 0},
+	{"filter -seed crm.json -user ghost -type contact", "", 1},
+	{"validate -seed crm.json", "", 0},
+	{"validate -seed journey.json", "", 0},
+	{"validate -seed contracts.json", "", 0},
+	{"validate -seed broken.json", "", 2},
+	{"teleport", "", 2},
+	{"", "", 2},
+	{"filter -help", "", 0},
+}
+
+func TestSession(t *testing.T) {
+	var all strings.Builder
+	for _, c := range session {
+		args := strings.Fields(c.args)
+		for i, a := range args {
+			if strings.HasSuffix(a, ".json") && i > 0 && args[i-1] == "-seed" {
+				args[i] = seeds + a
+			}
+		}
+		var out, errOut bytes.Buffer
+		code := run(args, strings.NewReader(c.stdin), &out, &errOut)
+		if code != c.exit {
+			t.Errorf("ownctl %s: exit %d, want %d\n%s%s", c.args, code, c.exit, out.String(), errOut.String())
+		}
+		fmt.Fprintf(&all, "$ ownctl %s\n%s", c.args, out.String())
+		if errOut.Len() > 0 {
+			fmt.Fprintf(&all, "[stderr]\n%s", strings.ReplaceAll(errOut.String(), seeds, ""))
+		}
+		fmt.Fprintf(&all, "[exit %d]\n\n", code)
+	}
+	got := strings.ReplaceAll(all.String(), seeds, "")
+	path := filepath.Join("testdata", "session.golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("session mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// writeQueries writes n queries cycling over the crm seed's users, actions
+// and records, and returns the file's path.
+func writeQueries(t testing.TB, n int) string {
+	t.Helper()
+	users := []string{"mia", "rep1", "rep2", "sam", "root", "ghost"}
+	actions := []string{"view", "update", "delete", "claim", "reassign", "manage_ownership"}
+	records := []string{"contact/c1", "contact/c2", "contact/c3", "contact/c4", "contact/c9"}
+	path := filepath.Join(t.TempDir(), "queries.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := range n {
+		fmt.Fprintf(w, `{"user":%q,"action":%q,"record":%q}`+"\n", users[i%len(users)], actions[i/len(users)%len(actions)], records[i/7%len(records)])
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestBatchAgreesWithDecide answers 100,000 queries in batch mode and
+// checks every answer against the library.
+func TestBatchAgreesWithDecide(t *testing.T) {
+	const n = 100_000
+	path := writeQueries(t, n)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"check", "-seed", seeds + "crm.json", "-queries", path}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	data, err := os.ReadFile(seeds + "crm.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ownership.ParseSeed(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(&out)
+	lines := 0
+	for sc.Scan() {
+		var a answer
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			t.Fatalf("line %d: %v", lines+1, err)
+		}
+		act, _ := ownership.ParseAction(a.Action)
+		d := s.Decide(ownership.UserID(a.User), act, ownership.MustRef(a.Record), "")
+		if a.Allowed != d.Allowed || a.Reason != d.Reason.String() || a.Explanation != d.Explain() {
+			t.Fatalf("line %d: %+v, library says %v", lines+1, a, d)
+		}
+		lines++
+	}
+	if lines != n {
+		t.Fatalf("%d answers for %d queries", lines, n)
+	}
+}
+
+// BenchmarkBatch measures answering 100,000 JSON-line queries: loading
+// the seed, reading the queries and writing the answers (to a discarding
+// writer, as to a pipe).
+func BenchmarkBatch(b *testing.B) {
+	path := writeQueries(b, 100_000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		var errOut bytes.Buffer
+		if code := run([]string{"check", "-seed", seeds + "crm.json", "-queries", path}, nil, io.Discard, &errOut); code != 0 {
+			b.Fatalf("exit %d: %s", code, errOut.String())
+		}
+	}
+}
