@@ -39,8 +39,7 @@ const (
 	ReasonUnknownSubject
 	// ReasonNotFound: the record does not exist.
 	ReasonNotFound
-	// ReasonInvalidField: a field was named for an action other than view
-	// or update, or the field name is empty.
+	// ReasonInvalidField: DecideField was asked about an empty field name.
 	ReasonInvalidField
 	// ReasonNoRoles: the subject has no roles.
 	ReasonNoRoles
@@ -315,7 +314,7 @@ func (d Decision) denyWhy() string {
 	case ReasonNotFound:
 		return "the record does not exist; check the reference"
 	case ReasonInvalidField:
-		return "field-level checks apply to view and update only, and need a field name"
+		return "a field-level check needs a field name"
 	case ReasonNoRoles:
 		return "you have no roles; ask an administrator to assign you one"
 	case ReasonUnknownRole:

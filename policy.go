@@ -260,9 +260,10 @@ func (p *Policy) Decide(s Subject, a Action, r Record) Decision {
 }
 
 // DecideField is [Policy.Decide] for one field of the record: the field's
-// rule, if the deciding role has one, must allow the action too. Only
-// [View] and [Update] apply to fields; other actions are denied with
-// [ReasonInvalidField].
+// rule, if the deciding role has one, must allow the action too. Field
+// rules have scopes for [View] and [Update] only, so for the other actions
+// a field follows the record-level decision. An empty field name is denied
+// with [ReasonInvalidField].
 func (p *Policy) DecideField(s Subject, a Action, r Record, field string) Decision {
 	if field == "" {
 		return Decision{Subject: s.ID, Action: a, Record: r.Ref, Reason: ReasonInvalidField}
@@ -307,9 +308,6 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		return d
 	case !r.Ref.Valid():
 		d.Reason = ReasonNotFound
-		return d
-	case field != "" && a != View && a != Update:
-		d.Reason = ReasonInvalidField
 		return d
 	}
 	synced := r.Mode == SyncWithParent
@@ -363,7 +361,7 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		if !roleAllows(false, g, a, rel, synced) {
 			continue
 		}
-		if fr, ok := g.Fields[field]; ok && field != "" {
+		if fr, ok := g.Fields[field]; ok && field != "" && (a == View || a == Update) {
 			fs := fr.View
 			if a == Update {
 				fs = fr.Update

@@ -138,8 +138,9 @@ var decideCases = []decideCase{
 	{name: "end user edits own contract", s: who("eu", "end_user"), a: Update, r: rec("contract/k1", own("eu")), allow: true, reason: ReasonInScope, role: "end_user"},
 	{name: "end user views others' contract", s: who("eu", "end_user"), a: View, r: rec("contract/k2", own("am2")), allow: true, reason: ReasonInScope, role: "end_user"},
 	{name: "end user cannot edit others' contract", s: who("eu", "end_user"), a: Update, r: rec("contract/k2", own("am2")), reason: ReasonUpdateScope},
-	{name: "field with delete is invalid", s: who("root", "admin"), a: Delete, r: rec("contract/k1"), field: "amount", reason: ReasonInvalidField},
-	{name: "field with claim is invalid", s: who("root", "admin"), a: Claim, r: rec("contract/k1"), field: "amount", reason: ReasonInvalidField},
+	{name: "delete with a field follows the record", s: who("am1", "account_manager"), a: Delete, r: rec("contract/k1", own("am1")), field: "amount", reason: ReasonDeleteScope},
+	{name: "bypass deletes with a field", s: who("root", "admin"), a: Delete, r: rec("contract/k1"), field: "amount", allow: true, reason: ReasonBypass, role: "admin"},
+	{name: "claim with a field follows the record", s: who("ann", "sales_rep"), a: Claim, r: rec("contact/c1"), field: "phone", allow: true, reason: ReasonClaimable, role: "sales_rep"},
 
 	// Rule 6: ownership changes.
 	{name: "claim unassigned", s: who("ann", "sales_rep"), a: Claim, r: rec("contact/c1"), allow: true, reason: ReasonClaimable, role: "sales_rep"},

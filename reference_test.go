@@ -18,9 +18,6 @@ func refAllowed(defs map[string]RoleDef, s Subject, a Action, r Record, field st
 	if r.Ref.Type == "" || r.Ref.ID == "" || strings.Contains(r.Ref.Type, "/") {
 		return false
 	}
-	if field != "" && a != View && a != Update {
-		return false
-	}
 	// Rule 6: synced records refuse ownership changes, bypass included.
 	changesOwnership := a == Claim || a == Reassign || a == ManageOwnership
 	if changesOwnership && r.Mode == SyncWithParent {
@@ -72,7 +69,7 @@ func refAllowed(defs map[string]RoleDef, s Subject, a Action, r Record, field st
 			if !in(sc, classFor(a)) {
 				continue
 			}
-			if field != "" {
+			if field != "" && a != Delete { // field rules have view and update scopes only
 				if fr, ok := perm.Fields[field]; ok {
 					fsc := fr.View
 					if a == Update {
