@@ -62,6 +62,35 @@
 // Match runs per record in memory, and its [Cond] tree is what database
 // adapters translate into a WHERE clause.
 //
+// # Changing ownership
+//
+// [Manager] runs the operations that change ownership ([Manager.Create],
+// [Manager.Claim], [Manager.Reassign], [Manager.AddOwner],
+// [Manager.AddFollower], [Manager.Remove], [Manager.SetOwnership],
+// [Manager.Transfer]) against storage the host supplies through small
+// interfaces ([RecordStore], [ChildLister], [UserRecords], [Directory]; the
+// memstore package is the in-memory default). Each operation is decided by
+// the policy and written by compare-and-swap on the record's version,
+// retried on conflict, so two claims of one record have one winner and no
+// update is lost. Every committed change, and only those, is reported to
+// the [Subscriber]s as an [Event]. [InitialOwnership] derives a new
+// record's first owners from its creation [Source] and its template's and
+// profile's defaults; assignment [Rules] route unassigned form submissions.
+//
+// # Synced documents and field-matched owners
+//
+// A child record in [SyncWithParent] mode carries a read-only copy of its
+// parent's list; [Manager.Propagate] and [Manager.Reconcile] keep the copies
+// in line. A record type may instead take its owner from a field matched to
+// a user field ([Matcher]; email addresses compare as RFC 5322 mailboxes).
+//
+// # Seed files
+//
+// [ParseSeed] reads the JSON seed format (users, policy, types, templates,
+// profiles, records, assignment) strictly, reporting every problem by its
+// path; cmd/ownctl answers questions about a seed from the command line.
+//
 // A Policy never changes once built and is safe for concurrent use; so are
-// Lists, Records' lists and Predicates.
+// Lists, Predicates, Matchers and Seeds. A Manager is safe for concurrent
+// use once configured.
 package ownership
