@@ -206,17 +206,27 @@ func check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code, ok := f.require("user", "action", "record"); !ok {
 		return code
 	}
-	s, ok := f.load()
+	_, d, ok := f.decide()
 	if !ok {
-		return exitBad
-	}
-	d, err := ask(s, query{User: f.user, Action: f.action, Record: f.record, Field: f.field})
-	if err != nil {
-		fmt.Fprintf(stderr, "ownctl: %v\n", err)
 		return exitBad
 	}
 	fmt.Fprintln(stdout, d.String())
 	return verdict(d)
+}
+
+// decide loads the seed and answers the question given by the flags; it
+// reports bad input itself and returns false.
+func (f *flags) decide() (*ownership.Seed, ownership.Decision, bool) {
+	s, ok := f.load()
+	if !ok {
+		return nil, ownership.Decision{}, false
+	}
+	d, err := ask(s, query{User: f.user, Action: f.action, Record: f.record, Field: f.field})
+	if err != nil {
+		fmt.Fprintf(f.stderr, "ownctl: %v\n", err)
+		return nil, ownership.Decision{}, false
+	}
+	return s, d, true
 }
 
 // answer is one -queries output line.
@@ -295,13 +305,8 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	if code, ok := f.parse(args, "seed", "user", "action", "record"); !ok {
 		return code
 	}
-	s, ok := f.load()
+	s, d, ok := f.decide()
 	if !ok {
-		return exitBad
-	}
-	d, err := ask(s, query{User: f.user, Action: f.action, Record: f.record, Field: f.field})
-	if err != nil {
-		fmt.Fprintf(stderr, "ownctl: %v\n", err)
 		return exitBad
 	}
 	what := f.action
