@@ -5,7 +5,7 @@
 // ownership, a manager with the All scope on every record type (and claim
 // and reassign), and a sales rep who views Own|Unassigned contacts, updates
 // Own contacts and may claim unassigned ones. [Policy] builds it for the
-// ownership library and [NewEnforcer] for Casbin; the equivalence test
+// ownership library and [NewCasbin] for Casbin; the equivalence test
 // proves that both give the same decision for every subject, action and
 // record of the data set before any figure is worth reading.
 //
