@@ -21,8 +21,8 @@ func relate(l List, id UserID, h uint64) relation {
 	}
 	rel := relation{assigned: d.first >= 0, firstOwner: d.first}
 	for i, k := range d.keys {
-		if k == h && d.entries[i].UserID == id {
-			rel.owner = d.roles[i] == Owner
+		if sameUser(k, h) && d.entries[i].UserID == id {
+			rel.owner = k&1 == 1
 			rel.follower = !rel.owner
 			break // lists hold one entry per user
 		}

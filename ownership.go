@@ -89,14 +89,29 @@ type List struct {
 	d *listData // nil for the empty list; never modified after construction
 }
 
-// listData holds a normalised list. keys[i] is idHash(entries[i].UserID), so
-// that a check compares integers instead of strings.
+// listData holds a normalised list. keys[i] is the hash of
+// entries[i].UserID with its lowest bit replaced by "is an owner", so that
+// a check scans one dense slice of integers (see keyOf). Short lists keep
+// their keys inline, in the same allocation.
 type listData struct {
 	entries []Entry
 	keys    []uint64
-	roles   []Role // roles[i] == entries[i].Role, kept dense for the scan
-	first   int    // index of the first owner, -1 if none
+	first   int // index of the first owner, -1 if none
+	inline  [4]uint64
 }
+
+// keyOf is the key of an entry: the id's hash with the owner bit.
+func keyOf(e *Entry) uint64 {
+	k := idHash(e.UserID) &^ 1
+	if e.Role == Owner {
+		k |= 1
+	}
+	return k
+}
+
+// sameUser reports whether key k may belong to the id whose idHash is h;
+// the entry's id must still be compared.
+func sameUser(k, h uint64) bool { return (k^h)&^1 == 0 }
 
 // idSeed seeds the user-id hashes; they live only in memory.
 var idSeed = maphash.MakeSeed()
@@ -108,11 +123,15 @@ func listOf(entries []Entry) List {
 	if len(entries) == 0 {
 		return List{}
 	}
-	d := &listData{entries: entries, keys: make([]uint64, len(entries)), roles: make([]Role, len(entries)), first: -1}
+	d := &listData{entries: entries, first: -1}
+	if len(entries) <= len(d.inline) {
+		d.keys = d.inline[:len(entries)]
+	} else {
+		d.keys = make([]uint64, len(entries))
+	}
 	for i := range entries {
-		d.keys[i] = idHash(entries[i].UserID)
-		d.roles[i] = entries[i].Role
-		if d.first < 0 && d.roles[i] == Owner {
+		d.keys[i] = keyOf(&entries[i])
+		if d.first < 0 && entries[i].Role == Owner {
 			d.first = i
 		}
 	}
@@ -255,7 +274,7 @@ func (l List) Unassigned() bool { return l.d == nil || l.d.first < 0 }
 // find returns the index of id, whose hash is h, or -1.
 func (d *listData) find(id UserID, h uint64) int {
 	for i, k := range d.keys {
-		if k == h && d.entries[i].UserID == id {
+		if sameUser(k, h) && d.entries[i].UserID == id {
 			return i
 		}
 	}
