@@ -75,7 +75,10 @@ var migrations = [...][]string{
 }
 
 // SchemaVersion is the version of the schema that [Store.Migrate] creates.
-const SchemaVersion = len(migrations) - 1
+const SchemaVersion = 1
+
+// A compile-time check that SchemaVersion is the last migration.
+var _ = [1]struct{}{}[len(migrations)-1-SchemaVersion]
 
 // ddl fills in the column types of a migration statement for d.
 func (d Dialect) ddl(stmt string) string {
