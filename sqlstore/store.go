@@ -174,7 +174,9 @@ func scanRecords(rows *sql.Rows) ([]ownership.Record, error) {
 		}
 		l, err := ownership.NewList(entries...)
 		if err != nil {
-			return fmt.Errorf("record %s: stored list: %w", out[len(out)-1].Ref, err)
+			// Not %w: bad stored data is the database's fault, not an
+			// invalid argument of the caller's.
+			return fmt.Errorf("record %s: the stored list is damaged: %v", out[len(out)-1].Ref, err)
 		}
 		out[len(out)-1].Ownership = l
 		entries = entries[:0]

@@ -127,3 +127,25 @@ func TestNewPanicsOnMisuse(t *testing.T) {
 		}()
 	}
 }
+
+// TestDamagedList: a list that breaks the list's rules in the database
+// (here a role outside owner and follower, written behind the store's
+// back) is a database error, not the caller's ErrInvalid.
+func TestDamagedList(t *testing.T) {
+	s := openSQLite(t)
+	ref := ownership.MustRef("contact/c1")
+	if _, err := s.CompareAndSwap(ctx, ownership.Record{Ref: ref, Ownership: ownership.MustList(ownership.Entry{UserID: "ann", Role: ownership.Owner})}); err != nil {
+		t.Fatal(err)
+	}
+	s.db.SetMaxOpenConns(1) // the pragma below is per connection
+	if _, err := s.db.ExecContext(ctx, "PRAGMA ignore_check_constraints = ON"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, "UPDATE ownership_entries SET role = 7"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Get(ctx, ref)
+	if err == nil || errors.Is(err, ownership.ErrInvalid) || !strings.HasPrefix(err.Error(), "sqlstore: get contact/c1: ") {
+		t.Errorf("Get of a damaged record: got %v, want a sqlstore error that is not ErrInvalid", err)
+	}
+}
