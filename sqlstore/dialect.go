@@ -1,0 +1,56 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Dialect is the SQL spoken by the database behind a [Store].
+//
+// The zero Dialect is invalid: [New] refuses it and [Where] returns an
+// error.
+type Dialect uint8
+
+const (
+	// Postgres is PostgreSQL 12 or newer, through any database/sql driver
+	// (pgx's stdlib package is the one tested).
+	Postgres Dialect = iota + 1
+	// SQLite is SQLite 3.35 or newer (modernc.org/sqlite is the one
+	// tested).
+	SQLite
+)
+
+// String returns "postgres", "sqlite" or "Dialect(n)".
+func (d Dialect) String() string {
+	switch d {
+	case Postgres:
+		return "postgres"
+	case SQLite:
+		return "sqlite"
+	}
+	return fmt.Sprintf("Dialect(%d)", uint8(d))
+}
+
+// valid reports whether d is Postgres or SQLite.
+func (d Dialect) valid() bool { return d == Postgres || d == SQLite }
+
+// placeholder returns the marker of the n-th parameter (from 1): $n for
+// PostgreSQL, ?n for SQLite (numbered, so that a parameter may be used
+// twice and fragments can be combined).
+func (d Dialect) placeholder(n int) string {
+	if d == SQLite {
+		return "?" + strconv.Itoa(n)
+	}
+	return "$" + strconv.Itoa(n)
+}
+
+// rebind rewrites the $n markers of one of this package's own query texts
+// for d. It is only ever applied to constant SQL written in this package,
+// which holds no other '$'.
+func (d Dialect) rebind(q string) string {
+	if d == SQLite {
+		return strings.ReplaceAll(q, "$", "?")
+	}
+	return q
+}

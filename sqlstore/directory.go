@@ -1,0 +1,157 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/ownershipkit/ownership"
+)
+
+// userColumns are the columns that scanUsers reads.
+const userColumns = `id, login, email, given_name, last_name, roles, inactive, skills, fields`
+
+// PutUser adds or replaces a user, whole. A user needs an id; its text
+// must be storable (valid UTF-8 without NUL bytes).
+func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if u.ID == "" {
+		return fmt.Errorf("%w: user without id", ownership.ErrInvalid)
+	}
+	texts := append([]string{string(u.ID), u.Login, u.Email, u.GivenName, u.LastName}, u.Roles...)
+	texts = append(texts, u.Skills...)
+	for k, v := range u.Fields {
+		texts = append(texts, k, v)
+	}
+	for _, t := range texts {
+		if !storable(t) {
+			return fmt.Errorf("%w: user %q: %q is not valid UTF-8 text without NUL bytes, which SQL cannot store", ownership.ErrInvalid, u.ID, t)
+		}
+	}
+	roles, err := encodeJSON(u.Roles, len(u.Roles) == 0)
+	if err != nil {
+		return fmt.Errorf("sqlstore: user %q: roles: %w", u.ID, err)
+	}
+	skills, err := encodeJSON(u.Skills, len(u.Skills) == 0)
+	if err != nil {
+		return fmt.Errorf("sqlstore: user %q: skills: %w", u.ID, err)
+	}
+	fields, err := encodeJSON(u.Fields, len(u.Fields) == 0)
+	if err != nil {
+		return fmt.Errorf("sqlstore: user %q: fields: %w", u.ID, err)
+	}
+	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO ownership_users (`+userColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (id) DO UPDATE SET
+			login = excluded.login, email = excluded.email,
+			given_name = excluded.given_name, last_name = excluded.last_name,
+			roles = excluded.roles, inactive = excluded.inactive,
+			skills = excluded.skills, fields = excluded.fields`),
+		string(u.ID), u.Login, u.Email, u.GivenName, u.LastName, roles, u.Inactive, skills, fields)
+	if err != nil {
+		return fail(ctx, fmt.Sprintf("put user %q", u.ID), err)
+	}
+	return nil
+}
+
+// scanUsers reads rows of userColumns and closes them.
+func scanUsers(rows *sql.Rows) ([]ownership.User, error) {
+	defer rows.Close()
+	var out []ownership.User
+	for rows.Next() {
+		var (
+			u                     ownership.User
+			roles, skills, fields sql.NullString
+		)
+		if err := rows.Scan(&u.ID, &u.Login, &u.Email, &u.GivenName, &u.LastName, &roles, &u.Inactive, &skills, &fields); err != nil {
+			return nil, err
+		}
+		for _, c := range []struct {
+			col sql.NullString
+			v   any
+		}{{roles, &u.Roles}, {skills, &u.Skills}, {fields, &u.Fields}} {
+			if err := decodeJSON(c.col, c.v); err != nil {
+				return nil, fmt.Errorf("user %q: %w", u.ID, err)
+			}
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// User implements [ownership.Directory].
+func (s *Store) User(ctx context.Context, id ownership.UserID) (ownership.User, error) {
+	if err := ctx.Err(); err != nil {
+		return ownership.User{}, err
+	}
+	if id == "" || !storable(string(id)) {
+		return ownership.User{}, fmt.Errorf("%w: user %q", ownership.ErrNotFound, id)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users WHERE id = $1`), string(id))
+	if err != nil {
+		return ownership.User{}, fail(ctx, fmt.Sprintf("user %q", id), err)
+	}
+	us, err := scanUsers(rows)
+	if err != nil {
+		return ownership.User{}, fail(ctx, fmt.Sprintf("user %q", id), err)
+	}
+	if len(us) == 0 {
+		return ownership.User{}, fmt.Errorf("%w: user %q", ownership.ErrNotFound, id)
+	}
+	return us[0], nil
+}
+
+// fullName is [ownership.User.Field]'s "full_name" in SQL.
+const fullName = `CASE WHEN given_name = '' THEN last_name WHEN last_name = '' THEN given_name
+	ELSE given_name || ' ' || last_name END`
+
+// UserBy implements [ownership.Directory]: the user whose field, as
+// [ownership.User.Field] reads it, equals value exactly. "login" and
+// "email" are indexed; other fields are a scan of the users, which suits
+// directories of thousands.
+func (s *Store) UserBy(ctx context.Context, field, value string) (ownership.User, error) {
+	if err := ctx.Err(); err != nil {
+		return ownership.User{}, err
+	}
+	notFound := fmt.Errorf("%w: no user with %s %q", ownership.ErrNotFound, field, value)
+	if value == "" || !storable(value) || !storable(field) {
+		return ownership.User{}, notFound // Field never reports an empty value
+	}
+	var cond string
+	args := []any{value}
+	switch field {
+	case "id", "login", "email", "given_name", "last_name":
+		cond = field + ` = $1` // a column name from this fixed list, never from the caller
+	case "full_name":
+		cond = fullName + ` = $1`
+	default:
+		args = append(args, field)
+		if s.d == Postgres {
+			cond = `fields ->> $2 = $1`
+		} else {
+			cond = `EXISTS (SELECT 1 FROM json_each(ownership_users.fields) j WHERE j.key = $2 AND j.type = 'text' AND j.value = $1)`
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users WHERE `+cond+` ORDER BY id`), args...)
+	if err != nil {
+		return ownership.User{}, fail(ctx, "user by "+field, err)
+	}
+	us, err := scanUsers(rows)
+	if err != nil {
+		return ownership.User{}, fail(ctx, "user by "+field, err)
+	}
+	switch len(us) {
+	case 0:
+		return ownership.User{}, notFound
+	case 1:
+		return us[0], nil
+	}
+	ids := make([]string, len(us))
+	for i, u := range us {
+		ids[i] = string(u.ID)
+	}
+	return ownership.User{}, fmt.Errorf("%w: %s %q is shared by users %s", ownership.ErrConflict, field, value, strings.Join(ids, ", "))
+}

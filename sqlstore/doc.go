@@ -1,0 +1,32 @@
+// Package sqlstore stores records, ownership lists and users in PostgreSQL
+// or SQLite, and filters list queries in the database: [Where] turns the
+// [ownership.Predicate] that [ownership.Policy.Filter] compiles into a
+// parameterised SQL condition, so that [Store.List] returns one page of
+// exactly the records a subject may reach, found through indexes rather
+// than by loading every record into memory.
+//
+// A [Store] implements [ownership.Store] (records by compare-and-swap,
+// children, records of a user, the user directory) and the conformance
+// suite of package storetest. It works over a *sql.DB opened by the host
+// with the driver of its choice; this package imports none:
+//
+//	import _ "github.com/jackc/pgx/v5/stdlib" // sql.Open("pgx", "postgres://...")
+//	import _ "modernc.org/sqlite"             // sql.Open("sqlite", "file:app.db?...")
+//
+// then
+//
+//	st := sqlstore.New(db, sqlstore.Postgres)
+//	if err := st.Migrate(ctx); err != nil { ... }
+//	recs, next, err := st.List(ctx, policy, subject, ownership.View, "contact", sqlstore.Page{})
+//
+// SQLite allows one writer at a time: open it with a busy timeout and
+// immediate transactions, as in
+// "file:app.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate",
+// so that concurrent writers wait for each other instead of failing with
+// SQLITE_BUSY.
+//
+// Text is stored as it is, compared byte by byte (PostgreSQL columns use
+// the "C" collation), so listings come in the same order as from memstore.
+// Text that SQL cannot hold (a NUL byte, invalid UTF-8) is refused with
+// [ownership.ErrInvalid] on write and found nowhere on read.
+package sqlstore

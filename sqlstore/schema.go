@@ -1,0 +1,133 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// The schema, one migration per version. A migration is a list of
+// statements that are each idempotent (IF NOT EXISTS), so that a migration
+// interrupted or raced by another process can simply run again. New
+// versions are appended; a published migration never changes.
+//
+// In the statement texts, {key} is the type of a column that is sorted or
+// compared (text compared byte by byte, as Go compares strings), {text} of
+// one that is only shown, {json} of a JSON document and {bool} of a
+// boolean.
+//
+// ownership_records holds one row per record. has_owner is the
+// denormalised "the list names an owner", kept in the same transaction as
+// the entries, so that "unassigned" is a column test with a partial index
+// rather than a subquery.
+//
+// ownership_entries holds one row per entry of a list: position keeps the
+// list's order, the primary key keeps one entry per user (the list's own
+// rule). The by-user index serves "owned by", "followed by", RecordsOf and
+// CountOwned: its order (user, type, id) is ref order, so a user's owned
+// records of one type come out of it already sorted by id, the order of a
+// page; role is its last column, tested inside the index.
+var migrations = [...][]string{
+	1: {
+		`CREATE TABLE IF NOT EXISTS ownership_records (
+			type        {key} NOT NULL,
+			id          {key} NOT NULL,
+			parent_type {key} NOT NULL DEFAULT '',
+			parent_id   {key} NOT NULL DEFAULT '',
+			mode        SMALLINT NOT NULL DEFAULT 0,
+			version     BIGINT NOT NULL CHECK (version > 0),
+			has_owner   {bool} NOT NULL,
+			fields      {json},
+			PRIMARY KEY (type, id)
+		)`,
+		`CREATE INDEX IF NOT EXISTS ownership_records_parent
+			ON ownership_records (parent_type, parent_id, type, id) WHERE parent_type <> ''`,
+		`CREATE INDEX IF NOT EXISTS ownership_records_unassigned
+			ON ownership_records (type, id) WHERE NOT has_owner`,
+		`CREATE TABLE IF NOT EXISTS ownership_entries (
+			record_type {key} NOT NULL,
+			record_id   {key} NOT NULL,
+			user_id     {key} NOT NULL,
+			position    INTEGER NOT NULL,
+			role        SMALLINT NOT NULL CHECK (role IN (1, 2)),
+			email       {text} NOT NULL DEFAULT '',
+			given_name  {text} NOT NULL DEFAULT '',
+			last_name   {text} NOT NULL DEFAULT '',
+			PRIMARY KEY (record_type, record_id, user_id),
+			FOREIGN KEY (record_type, record_id) REFERENCES ownership_records (type, id) ON DELETE CASCADE
+		)`,
+		`CREATE INDEX IF NOT EXISTS ownership_entries_user
+			ON ownership_entries (user_id, record_type, record_id, role)`,
+		`CREATE TABLE IF NOT EXISTS ownership_users (
+			id         {key} NOT NULL PRIMARY KEY,
+			login      {text} NOT NULL DEFAULT '',
+			email      {text} NOT NULL DEFAULT '',
+			given_name {text} NOT NULL DEFAULT '',
+			last_name  {text} NOT NULL DEFAULT '',
+			roles      {json},
+			inactive   {bool} NOT NULL DEFAULT FALSE,
+			skills     {json},
+			fields     {json}
+		)`,
+		`CREATE INDEX IF NOT EXISTS ownership_users_login ON ownership_users (login) WHERE login <> ''`,
+		`CREATE INDEX IF NOT EXISTS ownership_users_email ON ownership_users (email) WHERE email <> ''`,
+	},
+}
+
+// SchemaVersion is the version of the schema that [Store.Migrate] creates.
+const SchemaVersion = 1
+
+// A compile-time check that SchemaVersion is the last migration.
+var _ = [1]struct{}{}[len(migrations)-1-SchemaVersion]
+
+// ddl fills in the column types of a migration statement for d.
+func (d Dialect) ddl(stmt string) string {
+	var r *strings.Replacer
+	if d == Postgres {
+		r = strings.NewReplacer("{key}", `TEXT COLLATE "C"`, "{text}", "TEXT", "{json}", "JSONB", "{bool}", "BOOLEAN")
+	} else {
+		// SQLite compares text byte by byte (BINARY) unless told otherwise.
+		r = strings.NewReplacer("{key}", "TEXT", "{text}", "TEXT", "{json}", "TEXT", "{bool}", "BOOLEAN")
+	}
+	return r.Replace(stmt)
+}
+
+// migrationLock is the key of the PostgreSQL advisory lock that serialises
+// concurrent Migrate calls (from several processes starting at once).
+const migrationLock = 0x6f776e6572736870 // "ownershp"
+
+// Migrate brings the database schema to [SchemaVersion], in one
+// transaction, and records the version in the table
+// ownership_schema_migrations. It is idempotent: on an up-to-date schema it
+// changes nothing. A schema newer than this package knows is an error, so
+// that an old binary does not write to tables it does not understand.
+func (s *Store) Migrate(ctx context.Context) error {
+	return s.inTx(ctx, "migrate", func(tx execer) error {
+		if s.d == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ownership_schema_migrations (version INTEGER NOT NULL PRIMARY KEY)`); err != nil {
+			return err
+		}
+		var current int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM ownership_schema_migrations`).Scan(&current); err != nil {
+			return err
+		}
+		if current > SchemaVersion {
+			return fmt.Errorf("the database schema is at version %d, newer than this package's %d: upgrade the package", current, SchemaVersion)
+		}
+		for v := current + 1; v <= SchemaVersion; v++ {
+			for _, stmt := range migrations[v] {
+				if _, err := tx.ExecContext(ctx, s.d.ddl(stmt)); err != nil {
+					return fmt.Errorf("version %d: %w", v, err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO ownership_schema_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING`), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

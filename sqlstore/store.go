@@ -1,0 +1,371 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ownershipkit/ownership"
+)
+
+// Store keeps records, their ownership lists and users in a SQL database.
+// It implements [ownership.Store], and PutUser for filling the directory.
+//
+// A Store is safe for concurrent use by any number of goroutines, as the
+// *sql.DB under it is. Every write is one transaction; a compare-and-swap
+// is one conditional UPDATE, so that concurrent writers of one record are
+// serialised by the database and exactly one of them wins each version.
+//
+// Create a Store with [New] and the schema with [Store.Migrate].
+type Store struct {
+	db *sql.DB
+	d  Dialect
+}
+
+var _ ownership.Store = (*Store)(nil)
+
+// New returns a store over db, which speaks dialect d. It does not touch
+// the database; call [Store.Migrate] once before use.
+//
+// New panics if db is nil or d is not [Postgres] or [SQLite]: both are
+// mistakes in the program, not in data.
+func New(db *sql.DB, d Dialect) *Store {
+	if db == nil {
+		panic("sqlstore: New: nil *sql.DB (open one with sql.Open first)")
+	}
+	if !d.valid() {
+		panic(fmt.Sprintf("sqlstore: New: invalid %v (use sqlstore.Postgres or sqlstore.SQLite)", d))
+	}
+	return &Store{db: db, d: d}
+}
+
+// DB returns the database the store works on.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect returns the dialect the store speaks.
+func (s *Store) Dialect() Dialect { return s.d }
+
+// execer is what *sql.DB and *sql.Tx have in common.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// q rewrites one of this package's constant queries for the store's
+// dialect.
+func (s *Store) q(query string) string { return s.d.rebind(query) }
+
+// inTx runs fn in a transaction and commits it if fn succeeds. The error is
+// shaped by fail.
+func (s *Store) inTx(ctx context.Context, what string, fn func(tx execer) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(ctx, what, err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return fail(ctx, what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(ctx, what, err)
+	}
+	return nil
+}
+
+// fail shapes an error of the database for the caller: the context's own
+// error as it is when the context has ended (whatever the driver made of
+// it), this package's sentinel-wrapping errors as they are, and anything
+// else prefixed with "sqlstore: " and what was being done.
+func fail(ctx context.Context, what string, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	if errors.Is(err, ownership.ErrConflict) || errors.Is(err, ownership.ErrNotFound) || errors.Is(err, ownership.ErrInvalid) {
+		return err
+	}
+	return fmt.Errorf("sqlstore: %s: %w", what, err)
+}
+
+// storable reports whether SQL text can hold s as it is: valid UTF-8
+// without NUL bytes (PostgreSQL refuses both; SQLite would cut at the NUL
+// in places).
+func storable(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
+
+// storableRef reports whether both parts of r are storable.
+func storableRef(r ownership.Ref) bool { return storable(r.Type) && storable(r.ID) }
+
+// checkRecord validates r for a write: valid references, and text the
+// database can hold.
+func checkRecord(r ownership.Record) error {
+	if !r.Ref.Valid() {
+		return fmt.Errorf("%w: record reference %q/%q", ownership.ErrInvalid, r.Ref.Type, r.Ref.ID)
+	}
+	if !r.Parent.IsZero() && !r.Parent.Valid() {
+		return fmt.Errorf("%w: parent reference of %s", ownership.ErrInvalid, r.Ref)
+	}
+	bad := func(what string) error {
+		return fmt.Errorf("%w: record %q: %s is not valid UTF-8 text without NUL bytes, which SQL cannot store", ownership.ErrInvalid, r.Ref.String(), what)
+	}
+	if !storableRef(r.Ref) {
+		return bad("the reference")
+	}
+	if !storableRef(r.Parent) {
+		return bad("the parent reference")
+	}
+	for e := range r.Ownership.All() {
+		if !storable(string(e.UserID)) || !storable(e.Email) || !storable(e.GivenName) || !storable(e.LastName) {
+			return bad(fmt.Sprintf("the entry of user %q", e.UserID))
+		}
+	}
+	for k, v := range r.Fields {
+		if !storable(k) || !storable(v) {
+			return bad(fmt.Sprintf("field %q", k))
+		}
+	}
+	return nil
+}
+
+// encodeJSON encodes v for a JSON column; an empty value is SQL NULL.
+func encodeJSON[T any](v T, empty bool) (any, error) {
+	if empty {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// decodeJSON decodes a JSON column into v; NULL leaves v as it is.
+func decodeJSON(col sql.NullString, v any) error {
+	if !col.Valid {
+		return nil
+	}
+	return json.Unmarshal([]byte(col.String), v)
+}
+
+// recordColumns are the columns that scanRecords reads: a record (alias r)
+// left-joined with its entries (alias e), one row per entry.
+const recordColumns = `r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields,
+	e.user_id, e.role, e.email, e.given_name, e.last_name`
+
+// entriesJoin joins the entries of record r.
+const entriesJoin = ` LEFT JOIN ownership_entries e ON e.record_type = r.type AND e.record_id = r.id`
+
+// scanRecords reads rows of recordColumns ordered by record, then entry
+// position, and closes them.
+func scanRecords(rows *sql.Rows) ([]ownership.Record, error) {
+	defer rows.Close()
+	var (
+		out     []ownership.Record
+		entries []ownership.Entry
+	)
+	flush := func() error {
+		if len(out) == 0 {
+			return nil
+		}
+		l, err := ownership.NewList(entries...)
+		if err != nil {
+			// Not %w: bad stored data is the database's fault, not an
+			// invalid argument of the caller's.
+			return fmt.Errorf("record %s: the stored list is damaged: %v", out[len(out)-1].Ref, err)
+		}
+		out[len(out)-1].Ownership = l
+		entries = entries[:0]
+		return nil
+	}
+	for rows.Next() {
+		var (
+			ref                 ownership.Ref
+			parent              ownership.Ref
+			mode                int
+			version             int64
+			fields              sql.NullString
+			user, email, gn, ln sql.NullString
+			role                sql.NullInt64
+		)
+		if err := rows.Scan(&ref.Type, &ref.ID, &parent.Type, &parent.ID, &mode, &version, &fields, &user, &role, &email, &gn, &ln); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].Ref != ref {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			r := ownership.Record{Ref: ref, Parent: parent, Mode: ownership.Mode(mode), Version: uint64(version)}
+			if err := decodeJSON(fields, &r.Fields); err != nil {
+				return nil, fmt.Errorf("record %s: fields: %w", ref, err)
+			}
+			out = append(out, r)
+		}
+		if user.Valid {
+			entries = append(entries, ownership.Entry{UserID: ownership.UserID(user.String), Role: ownership.Role(role.Int64), Email: email.String, GivenName: gn.String, LastName: ln.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Get implements [ownership.RecordStore]. It reads the record and its list
+// in one statement, so it never sees a list of another version.
+func (s *Store) Get(ctx context.Context, ref ownership.Ref) (ownership.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return ownership.Record{}, err
+	}
+	if !ref.Valid() || !storableRef(ref) {
+		return ownership.Record{}, fmt.Errorf("%w: record %s", ownership.ErrNotFound, ref)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
+		WHERE r.type = $1 AND r.id = $2 ORDER BY e.position`), ref.Type, ref.ID)
+	if err != nil {
+		return ownership.Record{}, fail(ctx, "get "+ref.String(), err)
+	}
+	recs, err := scanRecords(rows)
+	if err != nil {
+		return ownership.Record{}, fail(ctx, "get "+ref.String(), err)
+	}
+	if len(recs) == 0 {
+		return ownership.Record{}, fmt.Errorf("%w: record %s", ownership.ErrNotFound, ref)
+	}
+	return recs[0], nil
+}
+
+// CompareAndSwap implements [ownership.RecordStore] in one transaction: an
+// INSERT that does nothing if the record exists (a create, r.Version 0),
+// or an UPDATE conditioned on the version (version = r.Version), then the
+// list's entries rewritten. Zero rows touched is a conflict.
+func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownership.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return ownership.Record{}, err
+	}
+	if err := checkRecord(r); err != nil {
+		return ownership.Record{}, err
+	}
+	if r.Version >= math.MaxInt64 {
+		// No stored version gets there: BIGINT ends first.
+		return ownership.Record{}, fmt.Errorf("%w: record %s: no version %d", ownership.ErrConflict, r.Ref, r.Version)
+	}
+	fields, err := encodeJSON(r.Fields, len(r.Fields) == 0)
+	if err != nil {
+		return ownership.Record{}, fmt.Errorf("sqlstore: record %s: fields: %w", r.Ref, err)
+	}
+	hasOwner := !r.Ownership.Unassigned()
+	err = s.inTx(ctx, "write "+r.Ref.String(), func(tx execer) error {
+		if r.Version == 0 {
+			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO ownership_records
+				(type, id, parent_type, parent_id, mode, has_owner, fields, version)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
+				ON CONFLICT (type, id) DO NOTHING`),
+				r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return fmt.Errorf("%w: record %s already exists", ownership.ErrConflict, r.Ref)
+			}
+		} else {
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE ownership_records
+				SET parent_type = $3, parent_id = $4, mode = $5, has_owner = $6, fields = $7, version = version + 1
+				WHERE type = $1 AND id = $2 AND version = $8`),
+				r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields, int64(r.Version))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return s.conflict(ctx, tx, r)
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM ownership_entries WHERE record_type = $1 AND record_id = $2`), r.Ref.Type, r.Ref.ID); err != nil {
+				return err
+			}
+		}
+		return s.insertEntries(ctx, tx, r)
+	})
+	if err != nil {
+		return ownership.Record{}, err
+	}
+	r.Version++
+	r.Fields = maps.Clone(r.Fields)
+	return r, nil
+}
+
+// conflict explains why an update of r touched no row.
+func (s *Store) conflict(ctx context.Context, tx execer, r ownership.Record) error {
+	var v int64
+	err := tx.QueryRowContext(ctx, s.q(`SELECT version FROM ownership_records WHERE type = $1 AND id = $2`), r.Ref.Type, r.Ref.ID).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%w: record %s at version %d no longer exists", ownership.ErrConflict, r.Ref, r.Version)
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("%w: record %s is at version %d, not %d", ownership.ErrConflict, r.Ref, v, r.Version)
+}
+
+// entriesPerInsert bounds the rows of one INSERT of entries, well below
+// the parameter limits (65535 in PostgreSQL, 32766 in SQLite).
+const entriesPerInsert = 500
+
+// insertEntries writes r's list, in order, with multi-row INSERTs.
+func (s *Store) insertEntries(ctx context.Context, tx execer, r ownership.Record) error {
+	entries := r.Ownership.Entries()
+	for start := 0; start < len(entries); start += entriesPerInsert {
+		chunk := entries[start:min(start+entriesPerInsert, len(entries))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name) VALUES `)
+		args := make([]any, 0, 8*len(chunk))
+		for i, e := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j := range 8 {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(s.d.placeholder(len(args) + j + 1))
+			}
+			b.WriteByte(')')
+			args = append(args, r.Ref.Type, r.Ref.ID, string(e.UserID), start+i, int(e.Role), e.Email, e.GivenName, e.LastName)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete removes a record and its list; it is not an error if there is
+// none. The record's children keep their parent reference.
+func (s *Store) Delete(ctx context.Context, ref ownership.Ref) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !ref.Valid() || !storableRef(ref) {
+		return nil
+	}
+	return s.inTx(ctx, "delete "+ref.String(), func(tx execer) error {
+		// Entries first: SQLite enforces the foreign key's cascade only
+		// when the connection enabled it.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM ownership_entries WHERE record_type = $1 AND record_id = $2`), ref.Type, ref.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM ownership_records WHERE type = $1 AND id = $2`), ref.Type, ref.ID)
+		return err
+	})
+}
