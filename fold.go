@@ -45,24 +45,7 @@ func foldRune(r rune) rune {
 // appendFold appends s case-folded rune by rune; bytes that are not UTF-8
 // are copied as they are.
 func appendFold(dst []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, c)
-		} else {
-			dst = utf8.AppendRune(dst, foldRune(r))
-		}
-		i += size
-	}
+	dst, _ = appendFoldMax(dst, s, len(s)*utf8.UTFMax)
 	return dst
 }
 

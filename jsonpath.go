@@ -252,3 +252,17 @@ func (d *decoder) permissions(raw json.RawMessage, path string) Permissions {
 	}
 	return p
 }
+
+// unique records that the item at index i of section has id, reporting an
+// empty id or one an earlier item has, at path.
+func (d *decoder) unique(seen map[string]int, id string, i int, section, path string) {
+	j, dup := seen[id]
+	switch {
+	case id == "":
+		d.errf(path, "missing or empty")
+	case dup:
+		d.errf(path, "duplicate id %q (also %s[%d])", id, section, j)
+	default:
+		seen[id] = i
+	}
+}

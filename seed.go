@@ -42,7 +42,7 @@ type Seed struct {
 	Assignment json.RawMessage
 	Rules      Rules
 
-	users     map[UserID]int
+	users     map[string]int // by user id
 	records   map[Ref]int
 	effective map[Ref]Record
 	matchers  map[string]*Matcher
@@ -73,7 +73,7 @@ func ParseSeed(data []byte) (*Seed, error) {
 	if top == nil {
 		return nil, d.err()
 	}
-	s := &Seed{users: map[UserID]int{}, records: map[Ref]int{}, effective: map[Ref]Record{}, matchers: map[string]*Matcher{}}
+	s := &Seed{users: map[string]int{}, records: map[Ref]int{}, effective: map[Ref]Record{}, matchers: map[string]*Matcher{}}
 
 	// The policy first: users' roles are checked against it.
 	// The decoder reports what is wrong and leaves it out, so what is left
@@ -123,14 +123,7 @@ func (s *Seed) decodeUsers(d *decoder, raw json.RawMessage) {
 			Skills:    d.strs(m["skills"], sub(p, "skills")),
 			Fields:    d.strMap(m["fields"], sub(p, "fields")),
 		}
-		switch j, dup := s.users[u.ID]; {
-		case u.ID == "":
-			d.errf(sub(p, "id"), "missing or empty")
-		case dup:
-			d.errf(sub(p, "id"), "duplicate user id %q (also users[%d])", u.ID, j)
-		default:
-			s.users[u.ID] = len(s.Users)
-		}
+		d.unique(s.users, string(u.ID), len(s.Users), "users", sub(p, "id"))
 		for k, role := range u.Roles {
 			if !s.Policy.HasRole(role) {
 				d.errf(index(sub(p, "roles"), k), "unknown role %q (the policy defines %s)", role, quoteList(s.Policy.RoleNames()))
@@ -211,7 +204,7 @@ func (s *Seed) decodeTypes(d *decoder, raw json.RawMessage) {
 func (s *Seed) list(d *decoder, es []Entry, path string) List {
 	for i, e := range es {
 		if e.UserID != "" {
-			if _, ok := s.users[e.UserID]; !ok {
+			if _, ok := s.users[string(e.UserID)]; !ok {
 				d.errf(sub(index(path, i), "user_id"), "unknown user %q", e.UserID)
 			}
 		}
@@ -232,14 +225,7 @@ func (s *Seed) decodeTemplates(d *decoder, raw json.RawMessage) {
 			continue
 		}
 		t := Template{ID: d.str(m["id"], sub(p, "id")), Type: d.str(m["type"], sub(p, "type"))}
-		switch j, dup := seen[t.ID]; {
-		case t.ID == "":
-			d.errf(sub(p, "id"), "missing or empty")
-		case dup:
-			d.errf(sub(p, "id"), "duplicate template id %q (also templates[%d])", t.ID, j)
-		default:
-			seen[t.ID] = i
-		}
+		d.unique(seen, t.ID, i, "templates", sub(p, "id"))
 		if t.Type == "" || strings.ContainsAny(t.Type, "/*") {
 			d.errf(sub(p, "type"), "record type %q must be non-empty and without '/' or '*'", t.Type)
 		}
@@ -267,14 +253,7 @@ func (s *Seed) decodeProfiles(d *decoder, raw json.RawMessage) {
 			continue
 		}
 		pr := Profile{ID: d.str(m["id"], sub(p, "id"))}
-		switch j, dup := seen[pr.ID]; {
-		case pr.ID == "":
-			d.errf(sub(p, "id"), "missing or empty")
-		case dup:
-			d.errf(sub(p, "id"), "duplicate profile id %q (also profiles[%d])", pr.ID, j)
-		default:
-			seen[pr.ID] = i
-		}
+		d.unique(seen, pr.ID, i, "profiles", sub(p, "id"))
 		pr.DefaultOwnership = s.list(d, d.entries(m["default_ownership"], sub(p, "default_ownership")), sub(p, "default_ownership"))
 		s.Profiles = append(s.Profiles, pr)
 	}
@@ -380,13 +359,13 @@ func (s *Seed) decodeAssignment(d *decoder, raw json.RawMessage) {
 	for i, it := range items {
 		p := index("assignment", i)
 		for k, u := range it.Team {
-			if _, ok := s.users[u]; !ok {
+			if _, ok := s.users[string(u)]; !ok {
 				d.errf(index(sub(p, "team"), k), "unknown user %q", u)
 			}
 		}
 		for _, t := range slices.Sorted(maps.Keys(it.Territories)) {
 			for k, u := range it.Territories[t] {
-				if _, ok := s.users[u]; !ok {
+				if _, ok := s.users[string(u)]; !ok {
 					d.errf(index(sub(sub(p, "territories"), t), k), "unknown user %q", u)
 				}
 			}
@@ -454,7 +433,7 @@ func (s *Seed) Record(ref Ref) (Record, bool) {
 
 // User returns the user with the id.
 func (s *Seed) User(id UserID) (User, bool) {
-	i, ok := s.users[id]
+	i, ok := s.users[string(id)]
 	if !ok {
 		return User{}, false
 	}
