@@ -204,3 +204,39 @@ func TestRoleText(t *testing.T) {
 		}
 	}
 }
+
+// FuzzListJSON checks that decoding an ownership array never panics, that
+// what it accepts is normalised (one entry per user, valid roles), and that
+// it survives a round trip unchanged.
+func FuzzListJSON(f *testing.F) {
+	// Seeds: the journey platform's seed form, duplicates, details, junk.
+	for _, s := range []string{
+		`[{"user_id":"695eb58adc6fea533b02a8c2","role":"owner"},{"user_id":"695eb58adc6fea533b02a8c3","role":"follower"}]`,
+		`[{"user_id":"a","role":"follower"},{"user_id":"a","role":"owner"}]`,
+		`[{"user_id":"a","role":"owner","email":"a@x.io","given_name":"A","last_name":"B"}]`,
+		`[]`, `null`, `[{"user_id":"","role":"owner"}]`, `[{"user_id":"a","role":"boss"}]`, `{}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var l List
+		if err := json.Unmarshal(data, &l); err != nil {
+			return
+		}
+		seen := map[UserID]bool{}
+		for e := range l.All() {
+			if e.UserID == "" || !e.Role.Valid() || seen[e.UserID] {
+				t.Fatalf("accepted a list that is not normalised: %v", l)
+			}
+			seen[e.UserID] = true
+		}
+		out, err := json.Marshal(l)
+		if err != nil {
+			t.Fatalf("Marshal(%v): %v", l, err)
+		}
+		var back List
+		if err := json.Unmarshal(out, &back); err != nil || !back.Equal(l) {
+			t.Fatalf("round trip of %s: %v, %v", out, back, err)
+		}
+	})
+}

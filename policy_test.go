@@ -439,3 +439,43 @@ func TestPolicyJSON(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPolicyJSON checks that decoding a policy never panics and that what
+// it accepts re-encodes to a policy with the same roles and grants.
+func FuzzPolicyJSON(f *testing.F) {
+	// Seeds: the design's example policy, field rules, and broken shapes.
+	for _, s := range []string{
+		`{"roles":{"admin":{"bypass":true},"manager":{"types":{"*":{"view":"all","update":"all","delete":"all","claim":true,"reassign":true}}},"sales_rep":{"types":{"contact":{"view":["own","unassigned"],"update":"own","claim":true}}}}}`,
+		`{"roles":{"am":{"types":{"contract":{"view":"all","update":"own","fields":{"amount":{"view":"all","update":"own"}}}}}}}`,
+		`{"roles":{}}`, `{}`, `{"roles":{"a":{"types":{"x/y":{}}}}}`, `{"roles":{"a":{"bypass":true,"types":{"x":{}}}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p Policy
+		if err := p.UnmarshalJSON(data); err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		out, err := p.MarshalJSON()
+		if err != nil {
+			t.Fatalf("MarshalJSON: %v", err)
+		}
+		var back Policy
+		if err := back.UnmarshalJSON(out); err != nil {
+			t.Fatalf("re-decoding %s: %v", out, err)
+		}
+		if diff := cmp.Diff(p.RoleNames(), back.RoleNames()); diff != "" {
+			t.Fatalf("roles changed:\n%s", diff)
+		}
+		for _, n := range p.RoleNames() {
+			a, _ := p.Role(n)
+			b, _ := back.Role(n)
+			if diff := cmp.Diff(a, b); diff != "" {
+				t.Fatalf("role %s changed in a round trip:\n%s", n, diff)
+			}
+		}
+	})
+}
