@@ -230,7 +230,13 @@ func (p *Policy) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes {"roles": {...}} strictly and validates it as
 // [NewPolicy] does. Every problem is reported, each an error wrapping
 // [ErrInvalid] that names its path ("roles.sales_rep.types.contact.view").
+//
+// A Policy never changes once built: decoding into a Policy that already
+// has roles is an error; decode into a new one and swap the pointer.
 func (p *Policy) UnmarshalJSON(b []byte) error {
+	if p.roles != nil {
+		return fmt.Errorf("%w: a Policy is immutable once built; decode into a new Policy", ErrInvalid)
+	}
 	var d decoder
 	var raw json.RawMessage
 	if err := decodeStrict(b, &raw); err != nil {

@@ -346,6 +346,12 @@ func TestBindFallsBack(t *testing.T) {
 	if !p.Can(s3, ManageOwnership, r) {
 		t.Error("bound subject renamed to the owner cannot manage: the stale binding was used")
 	}
+	// Editing the roles in place drops it as well.
+	s5 := p.Bind(who("root", "admin"))
+	s5.Roles[0] = "sales_rep"
+	if p.CanEdit(s5, r) || p.Filter(s5, Update, "contact").Match(r) {
+		t.Error("a bound admin whose role was edited to sales_rep kept the admin's answers")
+	}
 	s4 := p.Bind(who("rep2", "journey_manager"))
 	if !p.Can(s4, ManageOwnership, r) {
 		t.Error("bound owner cannot manage")

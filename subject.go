@@ -1,6 +1,9 @@
 package ownership
 
-import "slices"
+import (
+	"slices"
+	"unsafe"
+)
 
 // Subject is the user asking: an id and the names of their roles in the
 // policy. A Subject without an id is denied everything.
@@ -19,7 +22,7 @@ type Subject struct {
 type binding struct {
 	p     *Policy
 	id    UserID
-	names []string // the bound Subject's Roles, same backing array
+	names []string // a private copy of the roles bound, to detect changes
 	hash  uint64   // idHash(id)
 	allow []actionMasks
 }
@@ -27,12 +30,12 @@ type binding struct {
 // Bind returns a copy of s with its roles resolved against p, so that
 // checks of the returned Subject skip the role lookups: bind once per
 // request, or cache the result per user. The result must not be modified;
-// a bound Subject whose ID or Roles were replaced, or that is checked
-// against another policy, falls back to the lookups, never to a wrong
-// answer.
+// a bound Subject whose ID or Roles were replaced or edited, or that is
+// checked against another policy, falls back to the lookups, never to a
+// wrong answer.
 func (p *Policy) Bind(s Subject) Subject {
 	names := slices.Clone(s.Roles)
-	out := Subject{ID: s.ID, Roles: names}
+	out := Subject{ID: s.ID, Roles: slices.Clone(names)}
 	if p == nil {
 		return out
 	}
@@ -52,14 +55,24 @@ func (p *Policy) Bind(s Subject) Subject {
 	return out
 }
 
-// boundTo returns s's binding if it binds s, unchanged, to p.
+// boundTo returns s's binding if it binds s, unchanged, to p. The role
+// names of an unchanged subject share their bytes with the binding's copy,
+// so the comparisons stop at the pointers.
 func (s *Subject) boundTo(p *Policy) *binding {
 	b := s.b
 	if b == nil || b.p != p || b.id != s.ID || len(s.Roles) != len(b.names) {
 		return nil
 	}
-	if len(b.names) > 0 && &s.Roles[0] != &b.names[0] {
-		return nil
+	for i, n := range b.names {
+		if !sameString(s.Roles[i], n) {
+			return nil
+		}
 	}
 	return b
+}
+
+// sameString is a == b with the comparison of an unchanged copy (same
+// bytes, same length) done inline.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
