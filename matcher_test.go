@@ -63,7 +63,7 @@ func TestOwnerFieldJSON(t *testing.T) {
 		`{"record": "a", "user": "b", "case_sensitive_local": true}`: "only the email normaliser",
 		`["a", "b"]`: "cannot unmarshal",
 		`{"record": "a", "user": "b", "normalize": "casefold", "x": 1}`:                    `unknown field "x"`,
-		`{"record": "a", "user": "b", "normalize": "exact", "record": 1}`:                  "cannot unmarshal number",
+		`{"record": "a", "user": "b", "normalize": "exact", "record": 1}`:                  "duplicate key",
 		`{"record": "a", "user": "b", "normalize": "casefold", "case_sensitive_local": 1}`: "cannot unmarshal number",
 	} {
 		var f OwnerField

@@ -190,3 +190,38 @@ func FuzzParseSeed(f *testing.F) {
 		}
 	})
 }
+
+// TestStrictJSONKeys: keys that appear twice (the last would silently
+// win) and keys that match a field only when case is ignored are errors
+// wherever JSON is read.
+func TestStrictJSONKeys(t *testing.T) {
+	seeds := []string{
+		`{"policy": {"roles": {"rep": {"types": {"contact": {"view": "own"}}}, "rep": {"bypass": true}}}}`,
+		`{"policy": {"roles": {"rep": {"bypass": false, "bypass": true}}}}`,
+		`{"users": [{"id": "u"}], "records": [{"type": "t", "id": "1", "ownership": [{"user_id": "u", "role": "follower", "role": "owner"}]}]}`,
+		`{"assignment": [{"RULE": "round_robin", "team": ["u"]}], "users": [{"id": "u"}]}`,
+		`{"records": [], "records": []}`,
+	}
+	for _, in := range seeds {
+		if _, err := ParseSeed([]byte(in)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseSeed(%s) = %v, want ErrInvalid", in, err)
+		}
+	}
+	var p Policy
+	if err := p.UnmarshalJSON([]byte(`{"roles": {"a": {"bypass": false, "bypass": true}}}`)); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "duplicate") {
+		t.Errorf("policy with a duplicate key: %v", err)
+	}
+	var l List
+	for _, in := range []string{`[{"USER_ID": "a", "role": "owner"}]`, `[{"user_id": "a", "Role": "owner"}]`, `[{"user_id": "a", "user_id": "b", "role": "owner"}]`} {
+		if err := l.UnmarshalJSON([]byte(in)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("List.UnmarshalJSON(%s) = %v, want ErrInvalid", in, err)
+		}
+	}
+	if _, err := ParseRules([]byte(`[{"rule": "round_robin", "Team": ["a"]}]`)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("ParseRules with a miscased key: %v", err)
+	}
+	var f OwnerField
+	if err := f.UnmarshalJSON([]byte(`{"Record": "a", "user": "b"}`)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("OwnerField with a miscased key: %v", err)
+	}
+}
