@@ -127,21 +127,20 @@ func (m *Manager) entryFor(ctx context.Context, id UserID, r Role) (Entry, error
 	return u.Entry(r), nil
 }
 
-// fillDetails fills empty user details of l's entries from the directory.
+// fillDetails checks that every user on l is in the directory and copies
+// their details from it, replacing whatever details the caller gave: the
+// directory is the source of truth for emails and names.
 func (m *Manager) fillDetails(ctx context.Context, l List) (List, error) {
 	if m.Users == nil || l.Len() == 0 {
 		return l, nil
 	}
 	out := make([]Entry, 0, l.Len())
 	for _, e := range l.items() {
-		if e.Email == "" && e.GivenName == "" && e.LastName == "" {
-			filled, err := m.entryFor(ctx, e.UserID, e.Role)
-			if err != nil {
-				return List{}, err
-			}
-			e = filled
+		filled, err := m.entryFor(ctx, e.UserID, e.Role)
+		if err != nil {
+			return List{}, err
 		}
-		out = append(out, e)
+		out = append(out, filled)
 	}
 	return NewList(out...)
 }
@@ -150,7 +149,10 @@ func (m *Manager) fillDetails(ctx context.Context, l List) (List, error) {
 // record. fn receives the current record and returns the record to store,
 // or an error (a denial) that ends the operation. A result with the same
 // ownership and mode is not written and emits nothing.
-func (m *Manager) change(ctx context.Context, by UserID, ref Ref, kind EventKind, fn func(Record) (Record, error)) (Record, error) {
+//
+// a is the action the operation performs, named by the denial when the
+// record does not exist.
+func (m *Manager) change(ctx context.Context, by UserID, ref Ref, a Action, kind EventKind, fn func(Record) (Record, error)) (Record, error) {
 	if m.Store == nil {
 		return Record{}, fmt.Errorf("%w: Manager.Store is nil", ErrInvalid)
 	}
@@ -161,7 +163,7 @@ func (m *Manager) change(ctx context.Context, by UserID, ref Ref, kind EventKind
 		cur, err := m.Store.Get(ctx, ref)
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
-				return Record{}, Decision{Subject: by, Record: ref, Reason: ReasonNotFound}.Err()
+				return Record{}, Decision{Subject: by, Action: a, Record: ref, Reason: ReasonNotFound}.Err()
 			}
 			return Record{}, fmt.Errorf("ownership: reading %s: %w", ref, err)
 		}
@@ -272,11 +274,7 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 	if stored.Mode == SyncWithParent {
 		// The parent may have changed between the copy and the write, and
 		// its propagation may not have seen this record yet: check again.
-		ss, err := m.syncStore()
-		if err == nil {
-			_, err = m.syncOne(ctx, ss, stored.Ref, true, false)
-		}
-		if err != nil {
+		if _, err := m.syncOne(ctx, stored.Ref, true, false); err != nil {
 			return stored, fmt.Errorf("%w: %s was created, but may lag behind its parent; run Reconcile: %w", ErrPropagation, stored.Ref, err)
 		}
 		return m.Store.Get(ctx, stored.Ref)
@@ -296,7 +294,7 @@ func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error
 	if err != nil {
 		return Record{}, err
 	}
-	return m.propagated(ctx)(m.change(ctx, by.ID, ref, EventClaimed, func(r Record) (Record, error) {
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, Claim, EventClaimed, func(r Record) (Record, error) {
 		if err := m.decide(by, Claim, r); err != nil {
 			return Record{}, err
 		}
@@ -321,7 +319,10 @@ func (m *Manager) Reassign(ctx context.Context, by Subject, ref Ref, to UserID) 
 	if err != nil {
 		return Record{}, fmt.Errorf("ownership: reassign %s to %s: %w", ref, to, err)
 	}
-	return m.propagated(ctx)(m.change(ctx, by.ID, ref, EventReassigned, func(r Record) (Record, error) {
+	if target.Inactive {
+		return Record{}, fmt.Errorf("%w: reassign %s to %s: the user is inactive and takes no new records", ErrInvalid, ref, to)
+	}
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, Reassign, EventReassigned, func(r Record) (Record, error) {
 		if err := m.decide(by, Reassign, r); err != nil {
 			return Record{}, err
 		}
@@ -377,7 +378,7 @@ func (m *Manager) setRole(ctx context.Context, by Subject, ref Ref, user UserID,
 	if err != nil {
 		return Record{}, err
 	}
-	return m.propagated(ctx)(m.change(ctx, by.ID, ref, kind, func(r Record) (Record, error) {
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, ManageOwnership, kind, func(r Record) (Record, error) {
 		if err := m.decide(by, ManageOwnership, r); err != nil {
 			return Record{}, err
 		}
@@ -396,7 +397,7 @@ func (m *Manager) Remove(ctx context.Context, by Subject, ref Ref, user UserID) 
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}
-	return m.propagated(ctx)(m.change(ctx, by.ID, ref, EventRemoved, func(r Record) (Record, error) {
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, ManageOwnership, EventRemoved, func(r Record) (Record, error) {
 		if err := m.decide(by, ManageOwnership, r); err != nil {
 			return Record{}, err
 		}
@@ -415,7 +416,7 @@ func (m *Manager) SetOwnership(ctx context.Context, by Subject, ref Ref, l List)
 	if err != nil {
 		return Record{}, err
 	}
-	return m.propagated(ctx)(m.change(ctx, by.ID, ref, EventOwnershipSet, func(r Record) (Record, error) {
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, ManageOwnership, EventOwnershipSet, func(r Record) (Record, error) {
 		if err := m.decide(by, ManageOwnership, r); err != nil {
 			return Record{}, err
 		}

@@ -617,3 +617,54 @@ func TestTransfer(t *testing.T) {
 		t.Errorf("transfer to oneself: %v, want ErrInvalid", err)
 	}
 }
+
+// TestDirectoryIsTheSourceOfDetails: entries name users of the directory,
+// and their details come from it, whatever the caller wrote.
+func TestDirectoryIsTheSourceOfDetails(t *testing.T) {
+	f := newFixture(t, team...)
+	ctx := context.Background()
+	c := ownership.MustRef("order/o1")
+	mustCreate(t, f, c.String(), ownership.SourceManual, "jo")
+	_, err := f.m.SetOwnership(ctx, subj("jo"), c, ownership.MustList(ownership.Entry{UserID: "ghost", Role: ownership.Owner, Email: "ghost@evil.io"}))
+	if !errors.Is(err, ownership.ErrNotFound) {
+		t.Fatalf("an unknown user with details: %v, want ErrNotFound", err)
+	}
+	r, err := f.m.SetOwnership(ctx, subj("jo"), c, ownership.MustList(
+		ownership.Entry{UserID: "jo", Role: ownership.Owner, Email: "spoofed@evil.io", GivenName: "Mallory"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := r.Ownership.At(0); e.Email != "jo@x.io" || e.GivenName != "jo" {
+		t.Errorf("caller-supplied details kept: %+v", e)
+	}
+}
+
+func TestReassignAndTransferRefuseInactiveUsers(t *testing.T) {
+	gone := user("gone", "sales_rep")
+	gone.Inactive = true
+	f := newFixture(t, append(team, gone)...)
+	ctx := context.Background()
+	c := ownership.MustRef("contact/c1")
+	mustCreate(t, f, c.String(), ownership.SourceManual, "rep1")
+	if _, err := f.m.Reassign(ctx, subj("boss"), c, "gone"); !errors.Is(err, ownership.ErrInvalid) {
+		t.Errorf("reassign to an inactive user: %v, want ErrInvalid", err)
+	}
+	if _, err := f.m.Transfer(ctx, subj("root"), "rep1", "gone", ownership.TransferOptions{}); !errors.Is(err, ownership.ErrInvalid) {
+		t.Errorf("transfer to an inactive user: %v, want ErrInvalid", err)
+	}
+}
+
+// getOnly is a store with nothing but RecordStore.
+type getOnly struct{ ownership.RecordStore }
+
+func TestCreateSyncedWithAPlainRecordStore(t *testing.T) {
+	f := newFixture(t, team...)
+	ctx := context.Background()
+	mustCreate(t, f, "contact/c1", ownership.SourceManual, "jo")
+	m := *f.m
+	m.Store = getOnly{f.store}
+	d, err := m.Create(ctx, ownership.Record{Ref: ownership.MustRef("document/d1"), Parent: ownership.MustRef("contact/c1"), Mode: ownership.SyncWithParent}, ownership.Creation{Source: ownership.SourceForm})
+	if err != nil || d.Ownership.String() != "[jo:owner]" {
+		t.Fatalf("got %s, %v; want the parent's list and no error", d.Ownership, err)
+	}
+}

@@ -416,7 +416,9 @@ func denial(a Action, rel relation, known, granted, fieldDenied, mayReassign boo
 		return ReasonNotOwner
 	case fieldDenied:
 		return ReasonFieldScope
-	case a != View && rel.follower:
+	case a != View && rel.follower && rel.assigned:
+		// A follower of an unassigned record has no owner to ask; the
+		// scope reason tells them to claim it.
 		return ReasonFollowerReadOnly
 	case a == View:
 		return ReasonViewScope

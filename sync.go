@@ -190,7 +190,10 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 					continue
 				}
 				seen[child.Ref] = true
-				changed, err := m.syncOne(ctx, ss, child.Ref, !first || child.Mode == SyncWithParent, opt.DryRun)
+				changed, err := m.syncOne(ctx, child.Ref, !first || child.Mode == SyncWithParent, opt.DryRun)
+				if errors.Is(err, ErrNotFound) && isGone(ctx, ss, child.Ref) {
+					continue // deleted since listed: nothing to follow
+				}
 				if err != nil {
 					return rep, err
 				}
@@ -207,10 +210,19 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 	return rep, nil
 }
 
+// isGone reports whether ref no longer exists, to tell a child deleted
+// during a propagation from one whose parent is missing.
+func isGone(ctx context.Context, rs RecordStore, ref Ref) bool {
+	_, err := rs.Get(ctx, ref)
+	return errors.Is(err, ErrNotFound)
+}
+
 // syncOne brings one child in line with its parent. For a synced child the
 // target is its effective ownership; for an independent child that
 // follows (FollowAll, FollowSameOwner), the parent's list, copied once.
-func (m *Manager) syncOne(ctx context.Context, ss syncStore, ref Ref, synced, dryRun bool) (bool, error) {
+// It needs only the RecordStore.
+func (m *Manager) syncOne(ctx context.Context, ref Ref, synced, dryRun bool) (bool, error) {
+	ss := m.Store
 	target := func(r Record) (List, error) {
 		if synced {
 			if r.Mode != SyncWithParent {
@@ -233,7 +245,7 @@ func (m *Manager) syncOne(ctx context.Context, ss syncStore, ref Ref, synced, dr
 		return err == nil && !l.Equal(r.Ownership), err
 	}
 	changed := false
-	_, err := m.change(ctx, "", ref, EventSynced, func(r Record) (Record, error) {
+	_, err := m.change(ctx, "", ref, ManageOwnership, EventSynced, func(r Record) (Record, error) {
 		l, err := target(r)
 		if err != nil {
 			return Record{}, err
@@ -264,7 +276,10 @@ func (m *Manager) Reconcile(ctx context.Context, records iter.Seq2[Record, error
 		if r.Mode != SyncWithParent {
 			continue
 		}
-		changed, err := m.syncOne(ctx, ss, r.Ref, true, false)
+		changed, err := m.syncOne(ctx, r.Ref, true, false)
+		if errors.Is(err, ErrNotFound) && isGone(ctx, ss, r.Ref) {
+			continue // deleted since listed
+		}
 		if err != nil {
 			return rep, err
 		}
@@ -290,7 +305,7 @@ func (m *Manager) SetMode(ctx context.Context, by Subject, ref Ref, mode Mode) (
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}
-	rec, err := m.change(ctx, by.ID, ref, EventModeChanged, func(r Record) (Record, error) {
+	rec, err := m.change(ctx, by.ID, ref, ManageOwnership, EventModeChanged, func(r Record) (Record, error) {
 		asIndependent := r
 		asIndependent.Mode = Independent
 		if err := m.decide(by, ManageOwnership, asIndependent); err != nil {
@@ -340,7 +355,7 @@ func (m *Manager) SyncUserDetails(ctx context.Context, u User) (SyncReport, erro
 	}
 	for _, ref := range refs {
 		changed := false
-		_, err := m.change(ctx, "", ref, EventDetailsSynced, func(r Record) (Record, error) {
+		_, err := m.change(ctx, "", ref, ManageOwnership, EventDetailsSynced, func(r Record) (Record, error) {
 			role, ok := r.Ownership.RoleOf(u.ID)
 			changed = false
 			if !ok {

@@ -482,3 +482,40 @@ func BenchmarkPropagate(b *testing.B) {
 		})
 	}
 }
+
+// deleting removes a child the first time the propagation reads it, as if
+// a user deleted it while the propagation ran.
+type deleting struct {
+	*memstore.Store
+	victim ownership.Ref
+	once   sync.Once
+}
+
+func (d *deleting) Get(ctx context.Context, ref ownership.Ref) (ownership.Record, error) {
+	if ref == d.victim {
+		d.once.Do(func() { _ = d.Store.Delete(ctx, ref) })
+	}
+	return d.Store.Get(ctx, ref)
+}
+
+func TestPropagationPassesOverDeletedChildren(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, team...)
+	family(t, f)
+	m := *f.m
+	m.Store = &deleting{Store: f.store, victim: ownership.MustRef("document/d1")}
+	if _, err := m.AddFollower(ctx, subj("jo"), ownership.MustRef("contact/c1"), "sam"); err != nil {
+		t.Fatalf("a child deleted during propagation stopped it: %v", err)
+	}
+	if got := lists(t, f.store, "document/d2")["document/d2"]; got != "[jo:owner sam:follower]" {
+		t.Errorf("sibling after the deleted child: %s", got)
+	}
+}
+
+func TestFollowerOfUnassignedIsToldToClaim(t *testing.T) {
+	p := crmPolicy()
+	d := p.Decide(subj("rep1"), ownership.Update, ownership.Record{Ref: ownership.MustRef("contact/c1"), Ownership: ownership.MustList(ownership.Entry{UserID: "rep1", Role: ownership.Follower})})
+	if d.Reason != ownership.ReasonUpdateScope || !strings.Contains(d.Explain(), "claim it") {
+		t.Errorf("got %v, want update_scope telling to claim", d)
+	}
+}

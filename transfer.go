@@ -20,6 +20,10 @@ type TransferOptions struct {
 type TransferReport struct {
 	Moved   []Ref
 	Skipped []TransferSkip
+	// Lagging lists moved records whose synced children did not all
+	// follow (the error wraps [ErrPropagation]); [Manager.Reconcile]
+	// repairs them.
+	Lagging []TransferSkip
 }
 
 // TransferSkip is a record a transfer left where it was.
@@ -59,6 +63,9 @@ func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt
 	target, err := m.Users.User(ctx, to)
 	if err != nil {
 		return rep, fmt.Errorf("ownership: transfer to %s: %w", to, err)
+	}
+	if target.Inactive {
+		return rep, fmt.Errorf("%w: transfer to %s: the user is inactive and takes no new records", ErrInvalid, to)
 	}
 	var refs []Ref
 	for ref, err := range ur.RecordsOf(ctx, from) {
@@ -110,14 +117,22 @@ func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt
 			}
 			continue
 		}
-		_, err := m.propagated(ctx)(m.change(ctx, by.ID, ref, EventTransferred, step))
+		_, err := m.change(ctx, by.ID, ref, Reassign, EventTransferred, step)
 		switch {
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 			return rep, err
 		case err != nil:
 			rep.Skipped = append(rep.Skipped, TransferSkip{Ref: ref, Err: err})
-		case moved:
-			rep.Moved = append(rep.Moved, ref)
+			continue
+		case !moved:
+			continue
+		}
+		rep.Moved = append(rep.Moved, ref)
+		if err := m.afterChange(ctx, ref); err != nil {
+			rep.Lagging = append(rep.Lagging, TransferSkip{Ref: ref, Err: err})
+			if ctx.Err() != nil {
+				return rep, ctx.Err()
+			}
 		}
 	}
 	return rep, nil

@@ -28,6 +28,10 @@ type Store struct {
 	children map[ownership.Ref]map[ownership.Ref]struct{}    // parent -> children
 	byUser   map[ownership.UserID]map[ownership.Ref]struct{} // user -> records they appear on
 	users    map[ownership.UserID]ownership.User             // by id
+	// gone holds the last version of each deleted record, so that a record
+	// created again continues from it: a writer still holding a version
+	// of the deleted record cannot overwrite the new one.
+	gone map[ownership.Ref]uint64
 }
 
 // New returns an empty store.
@@ -42,6 +46,7 @@ func (s *Store) init() {
 		s.children = make(map[ownership.Ref]map[ownership.Ref]struct{})
 		s.byUser = make(map[ownership.UserID]map[ownership.Ref]struct{})
 		s.users = make(map[ownership.UserID]ownership.User)
+		s.gone = make(map[ownership.Ref]uint64)
 	}
 }
 
@@ -91,6 +96,10 @@ func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownersh
 	}
 	stored := clone(r)
 	stored.Version = r.Version + 1
+	if !exists {
+		stored.Version = s.gone[r.Ref] + 1
+		delete(s.gone, r.Ref)
+	}
 	if exists {
 		s.reindex(old, stored)
 	} else {
@@ -100,7 +109,8 @@ func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownersh
 	return clone(stored), nil
 }
 
-// Delete removes a record; it is not an error if there is none.
+// Delete removes a record; it is not an error if there is none. A record
+// created again under the same ref continues the deleted one's versions.
 func (s *Store) Delete(ctx context.Context, ref ownership.Ref) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -110,6 +120,7 @@ func (s *Store) Delete(ctx context.Context, ref ownership.Ref) error {
 	if old, ok := s.records[ref]; ok {
 		s.unindex(old)
 		delete(s.records, ref)
+		s.gone[ref] = old.Version
 	}
 	return nil
 }

@@ -254,3 +254,31 @@ func TestConcurrentCompareAndSwap(t *testing.T) {
 		t.Fatalf("version %d after %d successful writes, want %d", r.Version, wins, wins+1)
 	}
 }
+
+// TestRecreateAfterDeleteKeepsVersionsMoving: a writer that read a record
+// before it was deleted and created again must not overwrite the new one.
+func TestRecreateAfterDeleteKeepsVersionsMoving(t *testing.T) {
+	s := memstore.New()
+	ref := ownership.MustRef("contact/c1")
+	stale, err := s.CompareAndSwap(ctx, ownership.Record{Ref: ref, Ownership: ownership.MustList(entry("ann", ownership.Owner))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.CompareAndSwap(ctx, ownership.Record{Ref: ref, Ownership: ownership.MustList(entry("bob", ownership.Owner))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Version <= stale.Version {
+		t.Fatalf("re-created at version %d, not after the deleted %d", again.Version, stale.Version)
+	}
+	stale.Ownership = ownership.List{}
+	if _, err := s.CompareAndSwap(ctx, stale); !errors.Is(err, ownership.ErrConflict) {
+		t.Fatalf("stale write after re-create: %v, want ErrConflict", err)
+	}
+	if got, _ := s.Get(ctx, ref); !got.Ownership.IsOwner("bob") {
+		t.Fatalf("the re-created record was overwritten: %s", got.Ownership)
+	}
+}

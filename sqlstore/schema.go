@@ -72,10 +72,21 @@ var migrations = [...][]string{
 		`CREATE INDEX IF NOT EXISTS ownership_users_login ON ownership_users (login) WHERE login <> ''`,
 		`CREATE INDEX IF NOT EXISTS ownership_users_email ON ownership_users (email) WHERE email <> ''`,
 	},
+	// The last version of each deleted record, so that a record created
+	// again continues from it and a writer still holding a version of the
+	// deleted record cannot overwrite the new one.
+	2: {
+		`CREATE TABLE IF NOT EXISTS ownership_tombstones (
+			type    {key} NOT NULL,
+			id      {key} NOT NULL,
+			version BIGINT NOT NULL,
+			PRIMARY KEY (type, id)
+		)`,
+	},
 }
 
 // SchemaVersion is the version of the schema that [Store.Migrate] creates.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // A compile-time check that SchemaVersion is the last migration.
 var _ = [1]struct{}{}[len(migrations)-1-SchemaVersion]

@@ -264,9 +264,12 @@ func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownersh
 	hasOwner := !r.Ownership.Unassigned()
 	err = s.inTx(ctx, "write "+r.Ref.String(), func(tx execer) error {
 		if r.Version == 0 {
+			// A record created again continues the versions of the one
+			// deleted under its ref.
 			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO ownership_records
 				(type, id, parent_type, parent_id, mode, has_owner, fields, version)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
+				VALUES ($1, $2, $3, $4, $5, $6, $7,
+					COALESCE((SELECT t.version FROM ownership_tombstones t WHERE t.type = $1 AND t.id = $2), 0) + 1)
 				ON CONFLICT (type, id) DO NOTHING`),
 				r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields)
 			if err != nil {
@@ -276,6 +279,14 @@ func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownersh
 				return err
 			} else if n == 0 {
 				return fmt.Errorf("%w: record %s already exists", ownership.ErrConflict, r.Ref)
+			}
+			var v int64
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT version FROM ownership_records WHERE type = $1 AND id = $2`), r.Ref.Type, r.Ref.ID).Scan(&v); err != nil {
+				return err
+			}
+			r.Version = uint64(v) - 1 // incremented below, with the update's
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM ownership_tombstones WHERE type = $1 AND id = $2`), r.Ref.Type, r.Ref.ID); err != nil {
+				return err
 			}
 		} else {
 			res, err := tx.ExecContext(ctx, s.q(`UPDATE ownership_records
@@ -360,6 +371,13 @@ func (s *Store) Delete(ctx context.Context, ref ownership.Ref) error {
 		return nil
 	}
 	return s.inTx(ctx, "delete "+ref.String(), func(tx execer) error {
+		// Remember the last version, so that a record created again
+		// continues after it.
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO ownership_tombstones (type, id, version)
+			SELECT type, id, version FROM ownership_records WHERE type = $1 AND id = $2
+			ON CONFLICT (type, id) DO UPDATE SET version = excluded.version`), ref.Type, ref.ID); err != nil {
+			return err
+		}
 		// Entries first: SQLite enforces the foreign key's cascade only
 		// when the connection enabled it.
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM ownership_entries WHERE record_type = $1 AND record_id = $2`), ref.Type, ref.ID); err != nil {

@@ -174,9 +174,17 @@ func testDelete(t *testing.T, s ownership.Store) {
 	if err := d.Delete(ctx, d1); err != nil {
 		t.Errorf("Delete of a missing record: %v", err)
 	}
-	// The ref is free again: a create starts over at version 1.
-	if r := put(t, s, ownership.Record{Ref: d1}); r.Version != 1 {
-		t.Errorf("create after Delete: got version %d, want 1", r.Version)
+	// The ref is free again, and a create continues after the deleted
+	// record's versions: a writer that still holds one of them cannot
+	// overwrite the new record.
+	r := put(t, s, ownership.Record{Ref: d1, Ownership: ownership.MustList(own("carl"))})
+	if r.Version <= 1 {
+		t.Errorf("create after Delete: got version %d, want more than the deleted record's 1", r.Version)
+	}
+	_, err = s.CompareAndSwap(ctx, ownership.Record{Ref: d1, Version: 1})
+	wantErr(t, "stale write after Delete and create", err, ownership.ErrConflict)
+	if got, err := s.Get(ctx, d1); err != nil || !got.Ownership.IsOwner("carl") {
+		t.Errorf("the re-created record: %s, %v; want it kept", got.Ownership, err)
 	}
 }
 
