@@ -2,8 +2,10 @@ package ownership
 
 import "errors"
 
-// Sentinel errors. Every error returned by this package wraps at most one of
-// them, so callers can branch with [errors.Is].
+// Sentinel errors, for callers to branch on with [errors.Is]. A denial
+// ([DeniedError]) matches ErrDenied and, where its reason says so, also
+// ErrSynced, ErrNotFound or ErrConflict; an ErrPropagation error also wraps
+// the failure that stopped the propagation.
 var (
 	// ErrNotFound reports that a record or user does not exist.
 	ErrNotFound = errors.New("ownership: not found")

@@ -197,15 +197,12 @@ func (a Action) Valid() bool { return a >= View && a <= ManageOwnership }
 func (a Action) changesOwnership() bool { return a >= Claim && a <= ManageOwnership }
 
 // ParseAction parses an action name: view, update, delete, claim, reassign
-// or manage_ownership. "edit" is accepted as a synonym of update.
+// or manage_ownership, exactly as spelled.
 func ParseAction(s string) (Action, error) {
 	for i := View; i <= ManageOwnership; i++ {
 		if actionName[i] == s {
 			return i, nil
 		}
-	}
-	if s == "edit" {
-		return Update, nil
 	}
 	return 0, fmt.Errorf("%w: action %q: want view, update, delete, claim, reassign or manage_ownership", ErrInvalid, s)
 }

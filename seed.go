@@ -27,8 +27,13 @@ import (
 //	}
 //
 // [ParseSeed] reads a seed strictly and resolves every record's effective
-// ownership; [Seed.Record] returns it, ready for [Policy.Decide]. A Seed is
-// immutable once parsed and safe for concurrent use.
+// ownership; [Seed.Record] returns it, ready for [Policy.Decide].
+//
+// The exported fields are the seed as read, for inspection and for
+// [Seed.MarshalJSON]. The answers of [Seed.Record], [Seed.User],
+// [Seed.Subject] and [Seed.Decide] come from copies taken when parsing, so
+// changing the fields does not change them, and a Seed is safe for
+// concurrent use.
 type Seed struct {
 	Users     []User
 	Policy    *Policy
@@ -42,7 +47,9 @@ type Seed struct {
 	Assignment json.RawMessage
 	Rules      Rules
 
-	users     map[string]int // by user id
+	policy    *Policy
+	users     map[string]int  // position in Users while parsing, by user id
+	directory map[string]User // copies of the users, by id
 	records   map[Ref]int
 	effective map[Ref]Record
 	matchers  map[string]*Matcher
@@ -85,6 +92,7 @@ func ParseSeed(data []byte) (*Seed, error) {
 	} else {
 		s.Policy = p
 	}
+	s.policy = s.Policy
 	s.decodeUsers(&d, top["users"])
 	s.decodeTypes(&d, top["types"])
 	s.decodeTemplates(&d, top["templates"])
@@ -95,7 +103,18 @@ func ParseSeed(data []byte) (*Seed, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
+	s.directory = make(map[string]User, len(s.Users))
+	for _, u := range s.Users {
+		s.directory[string(u.ID)] = cloneUser(u)
+	}
 	return s, nil
+}
+
+func cloneUser(u User) User {
+	u.Roles = slices.Clone(u.Roles)
+	u.Skills = slices.Clone(u.Skills)
+	u.Fields = maps.Clone(u.Fields)
+	return u
 }
 
 func orEmptyObject(raw json.RawMessage) json.RawMessage {
@@ -386,6 +405,7 @@ func (s *Seed) resolve(d *decoder, chains bool) {
 			}
 			r = applied
 		}
+		r.Fields = maps.Clone(r.Fields)
 		s.effective[r.Ref] = r
 	}
 	if !chains {
@@ -428,16 +448,17 @@ func (st seedStore) CompareAndSwap(context.Context, Record) (Record, error) {
 // seed has no such record.
 func (s *Seed) Record(ref Ref) (Record, bool) {
 	r, ok := s.effective[ref]
+	r.Fields = maps.Clone(r.Fields)
 	return r, ok
 }
 
 // User returns the user with the id.
 func (s *Seed) User(id UserID) (User, bool) {
-	i, ok := s.users[string(id)]
+	u, ok := s.directory[string(id)]
 	if !ok {
 		return User{}, false
 	}
-	return s.Users[i], true
+	return cloneUser(u), true
 }
 
 // Subject returns the user with the id as a subject bound to the seed's
@@ -447,7 +468,7 @@ func (s *Seed) Subject(id UserID) (Subject, bool) {
 	if !ok {
 		return Subject{}, false
 	}
-	return s.Policy.Bind(u.Subject()), true
+	return s.policy.Bind(u.Subject()), true
 }
 
 // Matcher returns the matcher of a field-matched record type.
@@ -465,16 +486,16 @@ func (s *Seed) Decide(id UserID, a Action, ref Ref, field string) Decision {
 		return Decision{Subject: id, Action: a, Record: ref, Field: field, Reason: ReasonUnknownSubject}
 	}
 	subj.ID = id
-	r, ok := s.Record(ref)
+	r, ok := s.effective[ref] // read-only here: no copy needed
 	if !ok {
 		r = Record{}
 	}
 	if field != "" {
-		d := s.Policy.DecideField(subj, a, r, field)
+		d := s.policy.DecideField(subj, a, r, field)
 		d.Record = ref
 		return d
 	}
-	d := s.Policy.Decide(subj, a, r)
+	d := s.policy.Decide(subj, a, r)
 	d.Record = ref
 	return d
 }

@@ -225,3 +225,26 @@ func TestStrictJSONKeys(t *testing.T) {
 		t.Errorf("OwnerField with a miscased key: %v", err)
 	}
 }
+
+// TestSeedAnswersSurviveEdits: changing a parsed seed's exported fields
+// (sorting its users for display, say) does not change its answers.
+func TestSeedAnswersSurviveEdits(t *testing.T) {
+	s, err := ParseSeed(readSeed(t, "crm.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.Decide("rep1", Delete, MustRef("contact/c1"), "")
+	s.Users[0], s.Users[4] = s.Users[4], s.Users[0] // mia <-> root (admin)
+	s.Users[1].Roles[0] = "admin"
+	s.Policy = MustPolicy(map[string]RoleDef{"sales_rep": {Bypass: true}})
+	s.Records[0].Ownership = List{}
+	after := s.Decide("rep1", Delete, MustRef("contact/c1"), "")
+	if after != before || after.Allowed {
+		t.Fatalf("after edits: %v, before: %v", after, before)
+	}
+	u, _ := s.User("rep1")
+	u.Roles[0] = "admin"
+	if again, _ := s.User("rep1"); again.Roles[0] != "sales_rep" {
+		t.Fatal("User returned the seed's own slice")
+	}
+}

@@ -268,10 +268,7 @@ func batch(s *ownership.Seed, name string, stdin io.Reader, stdout, stderr io.Wr
 		if line == "" {
 			continue
 		}
-		var q query
-		dec := json.NewDecoder(strings.NewReader(line))
-		dec.DisallowUnknownFields()
-		err := dec.Decode(&q)
+		q, err := parseQuery(line)
 		out := answer{User: q.User, Action: q.Action, Record: q.Record, Field: q.Field}
 		var d ownership.Decision
 		if err == nil {
@@ -297,6 +294,52 @@ func batch(s *ownership.Seed, name string, stdin io.Reader, stdout, stderr io.Wr
 		return exitBad
 	}
 	return code
+}
+
+// parseQuery reads one query line strictly: one JSON object whose keys are
+// exactly user, action, record and field, each at most once, with string
+// values, and nothing after it.
+func parseQuery(line string) (query, error) {
+	var q query
+	dec := json.NewDecoder(strings.NewReader(line))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return q, errors.New("want a JSON object {\"user\", \"action\", \"record\"[, \"field\"]}")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return q, err
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return q, fmt.Errorf("duplicate key %q", key)
+		}
+		seen[key] = true
+		var dst *string
+		switch key {
+		case "user":
+			dst = &q.User
+		case "action":
+			dst = &q.Action
+		case "record":
+			dst = &q.Record
+		case "field":
+			dst = &q.Field
+		default:
+			return q, fmt.Errorf("unknown key %q: want user, action, record and field", key)
+		}
+		if err := dec.Decode(dst); err != nil {
+			return q, fmt.Errorf("%s: want a string", key)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return q, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return q, errors.New("unexpected data after the query")
+	}
+	return q, nil
 }
 
 func explain(args []string, stdout, stderr io.Writer) int {
@@ -422,12 +465,21 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	}
 	s, err := ownership.ParseSeed(data)
 	if err != nil {
-		n := strings.Count(err.Error(), "\n") + 1
+		n := 1
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			n = len(joined.Unwrap())
+		}
 		fmt.Fprintf(stdout, "%s: %d problem(s):\n", f.seed, n)
 		printProblems(stdout, err)
 		return exitBad
 	}
+	matched := 0
+	for _, t := range s.Types {
+		if t.OwnerField != nil {
+			matched++
+		}
+	}
 	fmt.Fprintf(stdout, "%s: ok: %d users, %d roles, %d record types with owner fields, %d templates, %d profiles, %d records, %d assignment rules\n",
-		f.seed, len(s.Users), len(s.Policy.RoleNames()), len(s.Types), len(s.Templates), len(s.Profiles), len(s.Records), len(s.Rules))
+		f.seed, len(s.Users), len(s.Policy.RoleNames()), matched, len(s.Templates), len(s.Profiles), len(s.Records), len(s.Rules))
 	return exitAllow
 }
