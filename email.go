@@ -87,8 +87,10 @@ func (e *addrError) detail() string {
 	return m
 }
 
+// Error returns the message, prefixed as ErrInvalid errors are.
 func (e *addrError) Error() string { return ErrInvalid.Error() + ": " + e.detail() }
 
+// Unwrap makes the error match ErrInvalid.
 func (e *addrError) Unwrap() error { return ErrInvalid }
 
 // addrParser walks one mailbox. Its methods return *addrError, nil on

@@ -430,6 +430,7 @@ func (s *Seed) resolve(d *decoder, chains bool) {
 // seedStore reads a seed's resolved records, for Effective.
 type seedStore struct{ s *Seed }
 
+// Get returns a resolved record of the seed.
 func (st seedStore) Get(_ context.Context, ref Ref) (Record, error) {
 	r, ok := st.s.effective[ref]
 	if !ok {
@@ -438,6 +439,7 @@ func (st seedStore) Get(_ context.Context, ref Ref) (Record, error) {
 	return r, nil
 }
 
+// CompareAndSwap refuses: a seed is read-only.
 func (st seedStore) CompareAndSwap(context.Context, Record) (Record, error) {
 	return Record{}, fmt.Errorf("%w: a seed is read-only", ErrInvalid)
 }

@@ -35,6 +35,7 @@ type inbox struct {
 	counts map[ownership.UserID]int
 }
 
+// HandleEvent counts the new owners of the event.
 func (b *inbox) HandleEvent(_ context.Context, e ownership.Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
