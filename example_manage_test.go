@@ -100,3 +100,61 @@ func ExampleManager_Propagate() {
 	// sync_with_parent [olga:owner fred:follower]
 	// ownership: olga cannot manage the ownership of document/d1: its ownership is synced from its parent contact/c1; change the ownership of contact/c1 instead, or switch it to independent ownership
 }
+
+// Offboarding: a dry run lists what would move from a leaving rep to a
+// colleague, and what would stay and why; the transfer then moves it.
+func ExampleManager_Transfer() {
+	ctx := context.Background()
+	store := memstore.New()
+	for _, u := range []ownership.User{
+		{ID: "admin", Roles: []string{"admin"}},
+		{ID: "leaver", Roles: []string{"sales_rep"}},
+		{ID: "heir", Roles: []string{"sales_rep"}},
+	} {
+		_ = store.PutUser(ctx, u)
+	}
+	m := &ownership.Manager{
+		Policy: ownership.MustPolicy(map[string]ownership.RoleDef{
+			"admin":     {Bypass: true},
+			"sales_rep": {Types: map[string]ownership.Permissions{"contact": {View: ownership.Own | ownership.Unassigned, Update: ownership.Own}}},
+		}),
+		Store: store, Users: store,
+	}
+	for _, ref := range []string{"contact/c1", "contact/c2", "invoice/i1"} {
+		_, _ = m.Create(ctx, ownership.Record{Ref: ownership.MustRef(ref)}, ownership.Creation{Source: ownership.SourceManual, Creator: ownership.User{ID: "leaver"}})
+	}
+	admin := ownership.Subject{ID: "admin", Roles: []string{"admin"}}
+	plan, _ := m.Transfer(ctx, admin, "leaver", "heir", ownership.TransferOptions{DryRun: true})
+	fmt.Println("would move:", plan.Moved)
+	for _, s := range plan.Skipped {
+		d, _ := ownership.DenialOf(s.Err)
+		fmt.Println("would keep:", s.Ref, d.Reason)
+	}
+	done, _ := m.Transfer(ctx, admin, "leaver", "heir", ownership.TransferOptions{})
+	c1, _ := store.Get(ctx, ownership.MustRef("contact/c1"))
+	fmt.Println("moved:", done.Moved, "contact/c1 now", c1.Ownership)
+	// Output:
+	// would move: [contact/c1 contact/c2]
+	// would keep: invoice/i1 target_cannot_view
+	// moved: [contact/c1 contact/c2] contact/c1 now [heir:owner]
+}
+
+// A user's new email reaches every ownership entry of theirs.
+func ExampleManager_SyncUserDetails() {
+	ctx := context.Background()
+	store := memstore.New()
+	_ = store.PutUser(ctx, ownership.User{ID: "raj", Email: "raj@old.example", Roles: []string{"rep"}})
+	m := &ownership.Manager{
+		Policy: ownership.MustPolicy(map[string]ownership.RoleDef{"rep": {Types: map[string]ownership.Permissions{"contact": {View: ownership.Own}}}}),
+		Store:  store, Users: store,
+	}
+	_, _ = m.Create(ctx, ownership.Record{Ref: ownership.MustRef("contact/c1")}, ownership.Creation{Source: ownership.SourceManual, Creator: ownership.User{ID: "raj"}})
+
+	moved := ownership.User{ID: "raj", Email: "raj@new.example", Roles: []string{"rep"}}
+	_ = store.PutUser(ctx, moved)
+	rep, err := m.SyncUserDetails(ctx, moved)
+	c1, _ := store.Get(ctx, ownership.MustRef("contact/c1"))
+	fmt.Println(rep.Changed, err, c1.Ownership.At(0).Email)
+	// Output:
+	// [contact/c1] <nil> raj@new.example
+}

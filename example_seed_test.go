@@ -1,0 +1,34 @@
+package ownership_test
+
+import (
+	"fmt"
+
+	"github.com/ownershipkit/ownership"
+)
+
+// A seed file carries users, the policy and records; a document synced
+// with its contact answers with the contact's owners.
+func ExampleParseSeed() {
+	seed, err := ownership.ParseSeed([]byte(`{
+	  "users":   [{"id": "u1", "email": "Ann Lee <ann@x.io>", "roles": ["jm"]},
+	              {"id": "u2", "roles": ["jm"]}],
+	  "policy":  {"roles": {"jm": {"types": {"*": {"view": "own", "update": "own"}}}}},
+	  "records": [{"type": "contact", "id": "c1", "ownership": [{"user_id": "u1", "role": "owner"}, {"user_id": "u2", "role": "follower"}]},
+	              {"type": "document", "id": "d1", "parent": "contact/c1", "mode": "sync_with_parent"}]
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d1, _ := seed.Record(ownership.MustRef("document/d1"))
+	fmt.Println(d1.Ownership)
+	fmt.Println(seed.Decide("u2", ownership.Update, d1.Ref, ""))
+
+	_, err = ownership.ParseSeed([]byte(`{"records": [{"type": "contact", "id": "c1", "ownership": [{"user_id": "ghost", "role": "boss"}]}]}`))
+	fmt.Println(err)
+	// Output:
+	// [u1:owner u2:follower]
+	// deny follower_read_only: u2 cannot update document/d1: you follow it, and followers have read-only access (your update scope is Owned); ask an owner to make you an owner, or ask a manager to reassign it to you
+	// ownership: invalid: records[0].ownership[0].role: "boss": want owner or follower
+	// ownership: invalid: records[0].ownership[0].user_id: unknown user "ghost"
+}
