@@ -34,6 +34,17 @@ type Policy struct {
 	roleList []*role        // the roles sorted by name; scanned when short
 	types    []string       // the record types some role names; index len(types) stands for any other type
 	typeIdx  map[string]int // index into types
+	slots    []*role        // open-addressing table of the roles, by nameSlot
+}
+
+// nameSlot is a cheap hash of a role name for the slots table: its length
+// and its first and last bytes tell most role names apart.
+func nameSlot(name string) uint {
+	n := len(name)
+	if n == 0 {
+		return 0
+	}
+	return uint(n)*131 + uint(name[0])*31 + uint(name[n-1])
 }
 
 // role is the compiled form of a RoleDef: lookups on the decision path
@@ -101,9 +112,28 @@ func NewPolicy(roles map[string]RoleDef) (*Policy, error) {
 	return p, nil
 }
 
+// fillSlots builds the open-addressing table of the roles, at most half
+// full so that probes stay short and always end at an empty slot.
+func (p *Policy) fillSlots() {
+	size := 8
+	for size < 2*len(p.roleList) {
+		size *= 2
+	}
+	p.slots = make([]*role, size)
+	mask := uint(size - 1)
+	for _, r := range p.roleList {
+		i := nameSlot(r.name) & mask
+		for p.slots[i] != nil {
+			i = (i + 1) & mask
+		}
+		p.slots[i] = r
+	}
+}
+
 // compile numbers the record types the roles name and fills every role's
 // allow masks, so that a check is a few lookups and a bit test.
 func (p *Policy) compile() {
+	p.fillSlots()
 	p.typeIdx = make(map[string]int)
 	for _, r := range p.roleList {
 		for _, t := range slices.Sorted(maps.Keys(r.types)) {
@@ -131,17 +161,23 @@ func (p *Policy) compile() {
 // beats a map lookup on the decision path.
 const shortScan = 8
 
-// lookupRole returns the named role, or nil.
+// lookupRole returns the named role, or nil. It probes the slots table,
+// where a role is usually found, or found missing, with one string
+// comparison.
 func (p *Policy) lookupRole(name string) *role {
-	if len(p.roleList) <= shortScan {
-		for _, r := range p.roleList {
-			if r.name == name {
-				return r
-			}
-		}
+	if len(p.slots) == 0 {
 		return nil
 	}
-	return p.roles[name]
+	mask := uint(len(p.slots) - 1)
+	for i := nameSlot(name) & mask; ; i = (i + 1) & mask {
+		r := p.slots[i]
+		if r == nil {
+			return nil
+		}
+		if r.name == name {
+			return r
+		}
+	}
 }
 
 // typeIndex returns the index of record type t in the allow masks.
