@@ -296,52 +296,6 @@ func batch(s *ownership.Seed, name string, stdin io.Reader, stdout, stderr io.Wr
 	return code
 }
 
-// parseQuery reads one query line strictly: one JSON object whose keys are
-// exactly user, action, record and field, each at most once, with string
-// values, and nothing after it.
-func parseQuery(line string) (query, error) {
-	var q query
-	dec := json.NewDecoder(strings.NewReader(line))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return q, errors.New("want a JSON object {\"user\", \"action\", \"record\"[, \"field\"]}")
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return q, err
-		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return q, fmt.Errorf("duplicate key %q", key)
-		}
-		seen[key] = true
-		var dst *string
-		switch key {
-		case "user":
-			dst = &q.User
-		case "action":
-			dst = &q.Action
-		case "record":
-			dst = &q.Record
-		case "field":
-			dst = &q.Field
-		default:
-			return q, fmt.Errorf("unknown key %q: want user, action, record and field", key)
-		}
-		if err := dec.Decode(dst); err != nil {
-			return q, fmt.Errorf("%s: want a string", key)
-		}
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return q, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return q, errors.New("unexpected data after the query")
-	}
-	return q, nil
-}
-
 func explain(args []string, stdout, stderr io.Writer) int {
 	f := newFlags("explain", "explain answers like check, in words for a person: the verdict, why,\nwhat would change it, and the user and record it was decided on.", stdout, stderr)
 	f.question()
