@@ -29,8 +29,8 @@ func TestExplainPostgres(t *testing.T) {
 	}{
 		{"owned", ownership.Update, Page{}, "ownership_entries_user"},
 		{"owned, later page", ownership.Update, Page{After: "c00010000"}, "ownership_entries_user"},
-		{"claimable", ownership.Claim, Page{}, "ownership_records"},
-		{"viewable (own or unassigned)", ownership.View, Page{}, "ownership_records"},
+		{"claimable", ownership.Claim, Page{}, "ownership_records_unassigned"},
+		{"viewable (own or unassigned)", ownership.View, Page{}, "ownership_records_pkey"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			pred := crmPolicy.Filter(rep, c.action, "contact")

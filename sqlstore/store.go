@@ -64,8 +64,17 @@ func (s *Store) q(query string) string { return s.d.rebind(query) }
 
 // inTx runs fn in a transaction and commits it if fn succeeds. The error is
 // shaped by fail.
+//
+// On PostgreSQL the transaction runs at READ COMMITTED whatever the
+// server's default: the compare-and-swap relies on a statement seeing
+// what committed before it, and a serialization failure or deadlock the
+// database reports anyway is a conflict, which callers retry.
 func (s *Store) inTx(ctx context.Context, what string, fn func(tx execer) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	var opts *sql.TxOptions
+	if s.d == Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return fail(ctx, what, err)
 	}
@@ -89,6 +98,13 @@ func fail(ctx context.Context, what string, err error) error {
 	}
 	if errors.Is(err, ownership.ErrConflict) || errors.Is(err, ownership.ErrNotFound) || errors.Is(err, ownership.ErrInvalid) {
 		return err
+	}
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		switch coded.SQLState() {
+		case "40001", "40P01": // serialization failure, deadlock detected
+			return fmt.Errorf("%w: sqlstore: %s: %v", ownership.ErrConflict, what, err)
+		}
 	}
 	return fmt.Errorf("sqlstore: %s: %w", what, err)
 }
@@ -265,11 +281,13 @@ func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownersh
 	err = s.inTx(ctx, "write "+r.Ref.String(), func(tx execer) error {
 		if r.Version == 0 {
 			// A record created again continues the versions of the one
-			// deleted under its ref.
+			// deleted under its ref. The version is read from the
+			// tombstone in a statement after the INSERT: the INSERT may
+			// have waited for a Delete of the ref to commit, and only a
+			// later statement sees the tombstone that Delete wrote.
 			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO ownership_records
 				(type, id, parent_type, parent_id, mode, has_owner, fields, version)
-				VALUES ($1, $2, $3, $4, $5, $6, $7,
-					COALESCE((SELECT t.version FROM ownership_tombstones t WHERE t.type = $1 AND t.id = $2), 0) + 1)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
 				ON CONFLICT (type, id) DO NOTHING`),
 				r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields)
 			if err != nil {
@@ -281,7 +299,10 @@ func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownersh
 				return fmt.Errorf("%w: record %s already exists", ownership.ErrConflict, r.Ref)
 			}
 			var v int64
-			if err := tx.QueryRowContext(ctx, s.q(`SELECT version FROM ownership_records WHERE type = $1 AND id = $2`), r.Ref.Type, r.Ref.ID).Scan(&v); err != nil {
+			if err := tx.QueryRowContext(ctx, s.q(`UPDATE ownership_records
+				SET version = COALESCE((SELECT t.version FROM ownership_tombstones t WHERE t.type = $1 AND t.id = $2), 0) + 1
+				WHERE type = $1 AND id = $2
+				RETURNING version`), r.Ref.Type, r.Ref.ID).Scan(&v); err != nil {
 				return err
 			}
 			r.Version = uint64(v) - 1 // incremented below, with the update's
@@ -371,19 +392,28 @@ func (s *Store) Delete(ctx context.Context, ref ownership.Ref) error {
 		return nil
 	}
 	return s.inTx(ctx, "delete "+ref.String(), func(tx execer) error {
-		// Remember the last version, so that a record created again
-		// continues after it.
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO ownership_tombstones (type, id, version)
-			SELECT type, id, version FROM ownership_records WHERE type = $1 AND id = $2
-			ON CONFLICT (type, id) DO UPDATE SET version = excluded.version`), ref.Type, ref.ID); err != nil {
+		// The record first, as CompareAndSwap takes its locks (record,
+		// then entries), so that the two never deadlock; the DELETE
+		// waits for a write in progress and returns the version that
+		// write left.
+		var v int64
+		err := tx.QueryRowContext(ctx, s.q(`DELETE FROM ownership_records WHERE type = $1 AND id = $2 RETURNING version`), ref.Type, ref.ID).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
-		// Entries first: SQLite enforces the foreign key's cascade only
-		// when the connection enabled it.
+		// SQLite cascades to the entries only when the connection enabled
+		// foreign keys.
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM ownership_entries WHERE record_type = $1 AND record_id = $2`), ref.Type, ref.ID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM ownership_records WHERE type = $1 AND id = $2`), ref.Type, ref.ID)
+		// Remember the last version, never lowering one already there, so
+		// that a record created again continues after it.
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO ownership_tombstones (type, id, version) VALUES ($1, $2, $3)
+			ON CONFLICT (type, id) DO UPDATE SET version =
+				CASE WHEN excluded.version > ownership_tombstones.version THEN excluded.version ELSE ownership_tombstones.version END`), ref.Type, ref.ID, v)
 		return err
 	})
 }

@@ -128,3 +128,63 @@ func testConcurrentCreate(t *testing.T, s ownership.Store) {
 		}
 	}
 }
+
+// testDeleteRecreateRace: writers, deleters and creators race on one ref;
+// a version of the ref is never written twice, across deletes: each
+// successful write (create or update) must return a version no other
+// write returned. Stores that cannot delete skip it.
+func testDeleteRecreateRace(t *testing.T, s ownership.Store) {
+	d, ok := s.(Deleter)
+	if !ok {
+		t.Skipf("%T does not implement storetest.Deleter", s)
+	}
+	r := ref("contact", "churn")
+	var (
+		mu   sync.Mutex
+		seen = map[uint64]int{}
+		wg   sync.WaitGroup
+	)
+	note := func(v uint64) {
+		mu.Lock()
+		seen[v]++
+		mu.Unlock()
+	}
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				switch (g + i) % 3 {
+				case 0:
+					if err := d.Delete(ctx, r); err != nil && !errors.Is(err, ownership.ErrConflict) {
+						t.Errorf("Delete: %v", err)
+					}
+				case 1:
+					out, err := s.CompareAndSwap(ctx, ownership.Record{Ref: r})
+					if err == nil {
+						note(out.Version)
+					} else if !errors.Is(err, ownership.ErrConflict) {
+						t.Errorf("create: %v", err)
+					}
+				default:
+					cur, err := s.Get(ctx, r)
+					if err != nil {
+						continue
+					}
+					out, err := s.CompareAndSwap(ctx, cur)
+					if err == nil {
+						note(out.Version)
+					} else if !errors.Is(err, ownership.ErrConflict) {
+						t.Errorf("update: %v", err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for v, n := range seen {
+		if n > 1 {
+			t.Errorf("version %d of %s was written %d times", v, r, n)
+		}
+	}
+}

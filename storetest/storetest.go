@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) ownership.Store) {
 		{"UserBy", testUserBy},
 		{"ConcurrentCompareAndSwap", testConcurrentCAS},
 		{"ConcurrentCreate", testConcurrentCreate},
+		{"DeleteRecreateRace", testDeleteRecreateRace},
 		{"HostileIDs", testHostileIDs},
 		{"HostileUsers", testHostileUsers},
 	} {
