@@ -89,6 +89,6 @@ func ExampleWhere() {
 	fmt.Println("SELECT r.id FROM ownership_records r WHERE r.parent_id = $1 AND " + where)
 	fmt.Println(args)
 	// Output:
-	// SELECT r.id FROM ownership_records r WHERE r.parent_id = $1 AND r.type = $2 AND EXISTS (SELECT 1 FROM ownership_entries e WHERE e.record_type = r.type AND e.record_id = r.id AND e.user_id = $3 AND e.role = 2)
+	// SELECT r.id FROM ownership_records r WHERE r.parent_id = $1 AND (r.type = $2 AND EXISTS (SELECT 1 FROM ownership_entries e WHERE e.record_type = r.type AND e.record_id = r.id AND e.user_id = $3 AND e.role = 2))
 	// [contact rep1]
 }

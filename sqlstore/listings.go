@@ -67,7 +67,7 @@ func (s *Store) Children(ctx context.Context, parent ownership.Ref) iter.Seq2[ow
 		}
 		rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM (
 				SELECT type, id, parent_type, parent_id, mode, version, fields FROM ownership_records
-				WHERE parent_type = $1 AND parent_id = $2`+cond+`
+				WHERE parent_type = $1 AND parent_id = $2 AND parent_type <> ''`+cond+`
 				ORDER BY type, id LIMIT $3
 			) r`+entriesJoin+`
 			ORDER BY r.type, r.id, e.position`), args...)

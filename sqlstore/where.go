@@ -38,6 +38,9 @@ const maxCondDepth = 100
 // has_owner column; "synced" the mode column. A disjunction of "owned by
 // u" and "followed by u" (the Own class of View) becomes one subquery.
 //
+// The fragment is parenthesised, so that it can be negated or combined
+// as it is.
+//
 // An unknown operator, a "not" without exactly one argument, a condition
 // nested deeper than 100 levels or an invalid dialect is an error wrapping
 // [ownership.ErrInvalid]: a condition that cannot be translated exactly
@@ -79,7 +82,7 @@ func where(p ownership.Predicate, d Dialect, argOffset int, after string) (strin
 	if err := w.cond(p.Cond, 0); err != nil {
 		return "", nil, err
 	}
-	return w.b.String(), w.args, nil
+	return "(" + w.b.String() + ")", w.args, nil
 }
 
 // whereBuilder accumulates the text and the arguments of a condition.

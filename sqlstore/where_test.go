@@ -49,7 +49,7 @@ func TestWhere(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := "r.type = $1 AND " + c.want; got != want {
+			if want := "(r.type = $1 AND " + c.want + ")"; got != want {
 				t.Errorf("got  %s\nwant %s", got, want)
 			}
 			if want := append([]any{"contact"}, c.args...); !slices.Equal(args, want) {
@@ -85,9 +85,9 @@ func TestWhereOffsetAndDialect(t *testing.T) {
 		offset int
 		want   string
 	}{
-		{Postgres, 3, "r.type = $4 AND (" + sub(owned, "$5") + " OR " + sub(followed, "$6") + ")"},
-		{SQLite, 0, "r.type = ?1 AND (" + sub(owned, "?2") + " OR " + sub(followed, "?3") + ")"},
-		{SQLite, 10, "r.type = ?11 AND (" + sub(owned, "?12") + " OR " + sub(followed, "?13") + ")"},
+		{Postgres, 3, "(r.type = $4 AND (" + sub(owned, "$5") + " OR " + sub(followed, "$6") + "))"},
+		{SQLite, 0, "(r.type = ?1 AND (" + sub(owned, "?2") + " OR " + sub(followed, "?3") + "))"},
+		{SQLite, 10, "(r.type = ?11 AND (" + sub(owned, "?12") + " OR " + sub(followed, "?13") + "))"},
 	} {
 		got, args, err := Where(p, c.d, c.offset)
 		if err != nil {
