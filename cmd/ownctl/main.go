@@ -78,7 +78,6 @@ type flags struct {
 	seed, user, action, record, field string
 	queries, recordType               string
 	verbose                           bool
-	needs                             []string
 	stdout, stderr                    io.Writer
 }
 
