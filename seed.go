@@ -105,16 +105,9 @@ func ParseSeed(data []byte) (*Seed, error) {
 	}
 	s.directory = make(map[string]User, len(s.Users))
 	for _, u := range s.Users {
-		s.directory[string(u.ID)] = cloneUser(u)
+		s.directory[string(u.ID)] = u.Clone()
 	}
 	return s, nil
-}
-
-func cloneUser(u User) User {
-	u.Roles = slices.Clone(u.Roles)
-	u.Skills = slices.Clone(u.Skills)
-	u.Fields = maps.Clone(u.Fields)
-	return u
 }
 
 func orEmptyObject(raw json.RawMessage) json.RawMessage {
@@ -460,7 +453,7 @@ func (s *Seed) User(id UserID) (User, bool) {
 	if !ok {
 		return User{}, false
 	}
-	return cloneUser(u), true
+	return u.Clone(), true
 }
 
 // Subject returns the user with the id as a subject bound to the seed's

@@ -1,6 +1,9 @@
 package ownership
 
-import "slices"
+import (
+	"maps"
+	"slices"
+)
 
 // User is a person in the host application's directory: the subject of
 // decisions, and the source of the details copied onto ownership entries.
@@ -53,6 +56,14 @@ func (u User) Field(name string) (string, bool) {
 		v = u.Fields[name]
 	}
 	return v, v != ""
+}
+
+// Clone returns a copy of u that shares no slice or map with it.
+func (u User) Clone() User {
+	u.Roles = slices.Clone(u.Roles)
+	u.Skills = slices.Clone(u.Skills)
+	u.Fields = maps.Clone(u.Fields)
+	return u
 }
 
 // Subject returns the user as the subject of decisions.

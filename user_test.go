@@ -26,3 +26,12 @@ func TestUserField(t *testing.T) {
 		t.Error("Subject shares the user's roles")
 	}
 }
+
+func TestUserClone(t *testing.T) {
+	u := User{ID: "u1", Roles: []string{"a"}, Skills: []string{"s"}, Fields: map[string]string{"team": "north"}}
+	c := u.Clone()
+	c.Roles[0], c.Skills[0], c.Fields["team"] = "x", "x", "x"
+	if u.Roles[0] != "a" || u.Skills[0] != "s" || u.Fields["team"] != "north" {
+		t.Errorf("Clone shares storage with the original: %+v", u)
+	}
+}

@@ -306,19 +306,12 @@ func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 	if u.ID == "" {
 		return fmt.Errorf("%w: user without id", ownership.ErrInvalid)
 	}
-	u = cloneUser(u)
+	u = u.Clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
 	s.users[u.ID] = u
 	return nil
-}
-
-func cloneUser(u ownership.User) ownership.User {
-	u.Roles = slices.Clone(u.Roles)
-	u.Skills = slices.Clone(u.Skills)
-	u.Fields = maps.Clone(u.Fields)
-	return u
 }
 
 // User implements [ownership.Directory].
@@ -332,7 +325,7 @@ func (s *Store) User(ctx context.Context, id ownership.UserID) (ownership.User, 
 	if !ok {
 		return ownership.User{}, fmt.Errorf("%w: user %q", ownership.ErrNotFound, id)
 	}
-	return cloneUser(u), nil
+	return u.Clone(), nil
 }
 
 // UserBy implements [ownership.Directory] with a scan of the users; it is
@@ -353,7 +346,7 @@ func (s *Store) UserBy(ctx context.Context, field, value string) (ownership.User
 	case 0:
 		return ownership.User{}, fmt.Errorf("%w: no user with %s %q", ownership.ErrNotFound, field, value)
 	case 1:
-		return cloneUser(found[0]), nil
+		return found[0].Clone(), nil
 	}
 	ids := make([]string, len(found))
 	for i, u := range found {
@@ -375,7 +368,7 @@ func (s *Store) Users(ctx context.Context) iter.Seq2[ownership.User, error] {
 				yield(ownership.User{}, err)
 				return
 			}
-			if !yield(cloneUser(u), nil) {
+			if !yield(u.Clone(), nil) {
 				return
 			}
 		}
