@@ -76,6 +76,16 @@ const (
 	// ReasonTargetCannotView: a reassignment or transfer to a user who
 	// could not view the record afterwards.
 	ReasonTargetCannotView
+	// ReasonUnknownTarget: a reassignment or transfer to a user who is not
+	// in the directory. It is a denial, not [ErrNotFound]: the record
+	// exists, the target does not.
+	ReasonUnknownTarget
+	// ReasonInactiveTarget: a reassignment or transfer to a user who is
+	// inactive and takes no new records.
+	ReasonInactiveTarget
+	// ReasonUndeclaredField: DecideField was asked about a field that the
+	// record type does not declare (see [RecordType]).
+	ReasonUndeclaredField
 
 	reasonEnd
 )
@@ -106,6 +116,9 @@ var reasonName = [...]string{
 	ReasonNotOwner:             "not_owner",
 	ReasonSynced:               "synced",
 	ReasonTargetCannotView:     "target_cannot_view",
+	ReasonUnknownTarget:        "unknown_target",
+	ReasonInactiveTarget:       "inactive_target",
+	ReasonUndeclaredField:      "undeclared_field",
 }
 
 // String returns the reason's code, such as "view_scope".
@@ -175,7 +188,10 @@ type Decision struct {
 	// SubjectRole is the subject's role on the record's list, or zero when
 	// the subject is not on it.
 	SubjectRole Role
-	// Parent is the record's parent, named by the synced explanation.
+	// Parent is, for a record synced with its parent, the parent whose
+	// ownership the record follows: the explanation of a denial then
+	// points there, where the ownership can change. It is zero for an
+	// independent record.
 	Parent Ref
 	// Target is the user a reassignment or transfer was to move the record
 	// to, for ReasonTargetCannotView.
@@ -249,7 +265,10 @@ func (d Decision) Explain() string {
 		what = "manage the ownership of"
 	}
 	target := d.Record.String()
-	if target == "" {
+	switch {
+	case target == "" && (d.Reason == ReasonUnknownTarget || d.Reason == ReasonInactiveTarget):
+		target = "records to " + string(d.Target) // a transfer
+	case target == "":
 		target = "a record with no reference"
 	}
 	if d.Field != "" {
@@ -261,8 +280,29 @@ func (d Decision) Explain() string {
 	return fmt.Sprintf("%s cannot %s %s: %s", who, what, target, d.denyWhy())
 }
 
-// state describes the record as the subject sees it.
-func (d Decision) state() string {
+// source names where the record's ownership can be changed: the record
+// itself ("it"), or the parent it is synced with.
+func (d Decision) source() string {
+	if d.Parent.IsZero() {
+		return "it"
+	}
+	return d.Parent.String()
+}
+
+// state describes the record as the subject sees it; for a synced record,
+// through its parent.
+func (d Decision) state() string { return d.through(d.ownState()) }
+
+// through adds to the description of a synced record's ownership the
+// parent it comes from.
+func (d Decision) through(state string) string {
+	if d.Parent.IsZero() {
+		return state
+	}
+	return state + " (its ownership follows its parent " + d.Parent.String() + ")"
+}
+
+func (d Decision) ownState() string {
 	switch d.Class {
 	case Own:
 		if d.SubjectRole == Owner {
@@ -324,7 +364,10 @@ func (d Decision) denyWhy() string {
 	case ReasonViewScope, ReasonUpdateScope, ReasonDeleteScope:
 		return fmt.Sprintf("%s and your %s scope is %s; %s", d.state(), d.Action, d.Scope, d.scopeRemedy(""))
 	case ReasonFollowerReadOnly:
-		return fmt.Sprintf("you follow it, and followers have read-only access (your %s scope is %s); ask an owner to make you an owner, or ask a manager to reassign it to you", d.Action, d.Scope)
+		if d.Parent.IsZero() {
+			return fmt.Sprintf("you follow it, and followers have read-only access (your %s scope is %s); ask an owner to make you an owner, or ask a manager to reassign it to you", d.Action, d.Scope)
+		}
+		return fmt.Sprintf("%s, and followers have read-only access (your %s scope is %s); ask an owner of %s to make you an owner, or ask a manager to reassign %s to you", d.through("you follow it"), d.Action, d.Scope, d.Parent, d.Parent)
 	case ReasonFieldScope:
 		return fmt.Sprintf("%s and your %s scope for field %s is %s; %s", d.state(), d.Action, d.Field, d.FieldScope, d.scopeRemedy(d.Field))
 	case ReasonAlreadyAssigned:
@@ -339,10 +382,19 @@ func (d Decision) denyWhy() string {
 	case ReasonReassignOutOfScope:
 		return fmt.Sprintf("%s and the update scope of your roles that may reassign is %s; only its owner or a manager with update scope All can reassign it", d.state(), d.Scope)
 	case ReasonNotOwner:
+		if !d.Parent.IsZero() {
+			return fmt.Sprintf("%s; only the owners of %s or an administrator may change where its ownership comes from", d.state(), d.Parent)
+		}
 		if d.Owner != "" {
 			return fmt.Sprintf("only its owners or an administrator may change its owners and followers; ask %s or an administrator", d.Owner)
 		}
 		return "only its owners or an administrator may change its owners and followers; claim it first, or ask an administrator"
+	case ReasonUnknownTarget:
+		return fmt.Sprintf("%s is not in the directory; pick an existing user", d.Target)
+	case ReasonInactiveTarget:
+		return fmt.Sprintf("%s is inactive and takes no new records; pick an active user", d.Target)
+	case ReasonUndeclaredField:
+		return fmt.Sprintf("%s records have no field %q; use a field the record type declares", what, d.Field)
 	case ReasonTargetCannotView:
 		return fmt.Sprintf("%s could not view it afterwards (their view scope is %s); pick a user whose role may view it, or widen that role's view scope", d.Target, d.Scope)
 	case ReasonSynced:
@@ -369,12 +421,13 @@ func (d Decision) scopeRemedy(field string) string {
 	if field != "" {
 		on = " for field " + field
 	}
+	it := d.source()
 	switch d.Class {
 	case Others:
-		return fmt.Sprintf("ask a manager to reassign it to you, or to widen your %s scope%s to All", d.Action, on)
+		return fmt.Sprintf("ask a manager to reassign %s to you, or to widen your %s scope%s to All", it, d.Action, on)
 	case Unassigned:
 		if d.Action == View || d.Action == Update {
-			return fmt.Sprintf("claim it if your role may, or ask for %s scope%s that includes Unassigned", article(d.Action), on)
+			return fmt.Sprintf("claim %s if your role may, or ask for %s scope%s that includes Unassigned", it, article(d.Action), on)
 		}
 		return fmt.Sprintf("ask for %s scope%s that includes Unassigned", article(d.Action), on)
 	case Own:

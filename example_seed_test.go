@@ -28,7 +28,7 @@ func ExampleParseSeed() {
 	fmt.Println(err)
 	// Output:
 	// [u1:owner u2:follower]
-	// deny follower_read_only: u2 cannot update document/d1: you follow it, and followers have read-only access (your update scope is Owned); ask an owner to make you an owner, or ask a manager to reassign it to you
+	// deny follower_read_only: u2 cannot update document/d1: you follow it (its ownership follows its parent contact/c1), and followers have read-only access (your update scope is Owned); ask an owner of contact/c1 to make you an owner, or ask a manager to reassign contact/c1 to you
 	// ownership: invalid: records[0].ownership[0].role: "boss": want owner or follower
 	// ownership: invalid: records[0].ownership[0].user_id: unknown user "ghost"
 }

@@ -176,15 +176,37 @@ func (d *decoder) entries(raw json.RawMessage, path string) []Entry {
 }
 
 // policy decodes {"roles": {...}} into role definitions.
-func (d *decoder) policy(raw json.RawMessage, path string) map[string]RoleDef {
-	m := d.object(raw, path, "roles")
+func (d *decoder) policy(raw json.RawMessage, path string) PolicyDef {
+	m := d.object(raw, path, "roles", "types")
 	if m == nil {
-		return nil
+		return PolicyDef{}
+	}
+	var pd PolicyDef
+	if m["types"] != nil {
+		tp := sub(path, "types")
+		tm := d.object(m["types"], tp)
+		for _, t := range slices.Sorted(maps.Keys(tm)) {
+			o := d.object(tm[t], sub(tp, t), "fields")
+			if o == nil {
+				continue
+			}
+			if pd.Types == nil {
+				pd.Types = map[string]RecordType{}
+			}
+			var td RecordType
+			if o["fields"] != nil {
+				td.Fields = d.strs(o["fields"], sub(sub(tp, t), "fields"))
+				if td.Fields == nil {
+					td.Fields = []string{}
+				}
+			}
+			pd.Types[t] = td
+		}
 	}
 	rolesPath := sub(path, "roles")
 	rm := d.object(m["roles"], rolesPath)
 	if rm == nil {
-		return nil
+		return pd
 	}
 	defs := make(map[string]RoleDef, len(rm))
 	for _, name := range slices.Sorted(maps.Keys(rm)) {
@@ -217,7 +239,8 @@ func (d *decoder) policy(raw json.RawMessage, path string) map[string]RoleDef {
 		}
 		defs[name] = def
 	}
-	return defs
+	pd.Roles = defs
+	return pd
 }
 
 func (d *decoder) permissions(raw json.RawMessage, path string) Permissions {

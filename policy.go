@@ -24,12 +24,39 @@ type RoleDef struct {
 	Types map[string]Permissions `json:"types,omitempty"`
 }
 
+// RecordType declares a record type to a policy: the fields its records
+// have.
+type RecordType struct {
+	// Fields lists the names of the type's fields. When it is set, a field
+	// check ([Policy.DecideField], [Policy.CanEditField]...) about any
+	// other name is denied with [ReasonUndeclaredField], for every role,
+	// bypass included, and field rules may name only these fields. Names
+	// match exactly: "Amount", "amount " and "amount\u200b" are not
+	// "amount". Declare the fields of every type with field rules: a
+	// field without a rule follows the record-level scope, so without a
+	// declaration a misspelt name of a restricted field is allowed where
+	// the field's rule would deny.
+	Fields []string `json:"fields,omitempty"`
+}
+
+// PolicyDef is the whole definition of a policy: its roles, and the record
+// types it declares. [Compile] builds a [Policy] from it; its JSON form is
+// the policy's.
+type PolicyDef struct {
+	Roles map[string]RoleDef `json:"roles"`
+	// Types declares record types, by name. A type need not be declared;
+	// declaring one's fields makes field checks on it fail closed.
+	Types map[string]RecordType `json:"types,omitempty"`
+}
+
 // Policy maps role names to what they may do. It is built once by
-// [NewPolicy], validated and compiled, and then never changes, so one
-// Policy is safe for concurrent use by any number of goroutines.
+// [Compile] or [NewPolicy], validated and compiled, and then never
+// changes, so one Policy is safe for concurrent use by any number of
+// goroutines.
 //
 // The zero Policy, and a nil *Policy, have no roles and deny everything.
 type Policy struct {
+	declared map[string]map[string]struct{} // the declared fields of each type that declares them
 	roles    map[string]*role
 	roleList []*role        // the roles sorted by name; scanned when short
 	types    []string       // the record types some role names; index len(types) stands for any other type
@@ -67,14 +94,46 @@ func (r *role) grant(t string) *Permissions {
 	return r.star
 }
 
-// NewPolicy validates roles and builds a policy from them. The definitions
-// are copied: changing the map afterwards does not change the policy.
+// NewPolicy validates roles and builds a policy from them, declaring no
+// record type: it is Compile(PolicyDef{Roles: roles}).
+func NewPolicy(roles map[string]RoleDef) (*Policy, error) {
+	return Compile(PolicyDef{Roles: roles})
+}
+
+// Compile validates def and builds a policy from it. The definition is
+// copied: changing it afterwards does not change the policy.
 //
 // An empty role or type name, a type name with a slash, a scope outside
-// [All], or a bypass role that also lists types is an error wrapping
-// [ErrInvalid].
-func NewPolicy(roles map[string]RoleDef) (*Policy, error) {
+// [All], a bypass role that also lists types, a declared type with an
+// empty or repeated field name, or a field rule for a field its type does
+// not declare is an error wrapping [ErrInvalid].
+func Compile(def PolicyDef) (*Policy, error) {
+	roles := def.Roles
 	p := &Policy{roles: make(map[string]*role, len(roles))}
+	for _, t := range slices.Sorted(maps.Keys(def.Types)) {
+		path := "types." + t
+		if !validTypeName(t) || t == AnyType {
+			return nil, fmt.Errorf("%w: types: record type %q must be non-empty, without '/' or '*'", ErrInvalid, t)
+		}
+		fields := def.Types[t].Fields
+		if fields == nil {
+			continue
+		}
+		set := make(map[string]struct{}, len(fields))
+		for i, f := range fields {
+			if f == "" {
+				return nil, fmt.Errorf("%w: %s.fields[%d]: empty field name", ErrInvalid, path, i)
+			}
+			if _, dup := set[f]; dup {
+				return nil, fmt.Errorf("%w: %s.fields[%d]: %q is declared twice", ErrInvalid, path, i, f)
+			}
+			set[f] = struct{}{}
+		}
+		if p.declared == nil {
+			p.declared = make(map[string]map[string]struct{})
+		}
+		p.declared[t] = set
+	}
 	for _, name := range slices.Sorted(maps.Keys(roles)) {
 		def := roles[name]
 		path := "roles." + name
@@ -88,11 +147,18 @@ func NewPolicy(roles map[string]RoleDef) (*Policy, error) {
 		for _, t := range slices.Sorted(maps.Keys(def.Types)) {
 			perm := def.Types[t]
 			tpath := path + ".types." + t
-			if t == "" || (t != AnyType && strings.ContainsAny(t, "/*")) {
+			if !validTypeName(t) {
 				return nil, fmt.Errorf("%w: %s: record type %q must be non-empty, without '/' or '*', or exactly %q", ErrInvalid, path+".types", t, AnyType)
 			}
 			if err := perm.validate(tpath); err != nil {
 				return nil, err
+			}
+			if decl, ok := p.declared[t]; ok {
+				for _, f := range slices.Sorted(maps.Keys(perm.Fields)) {
+					if _, ok := decl[f]; !ok {
+						return nil, fmt.Errorf("%w: %s.fields.%s: %s records declare no field %q", ErrInvalid, tpath, f, t, f)
+					}
+				}
 			}
 			g := perm
 			g.Fields = maps.Clone(perm.Fields)
@@ -110,6 +176,12 @@ func NewPolicy(roles map[string]RoleDef) (*Policy, error) {
 	}
 	p.compile()
 	return p, nil
+}
+
+// validTypeName reports whether t may name a record type in a policy: a
+// non-empty name without '/' or '*', or exactly [AnyType].
+func validTypeName(t string) bool {
+	return t == AnyType || t != "" && !strings.ContainsAny(t, "/*")
 }
 
 // fillSlots builds the open-addressing table of the roles, at most half
@@ -250,18 +322,40 @@ func (p *Policy) HasRole(name string) bool {
 	return ok
 }
 
-type policyJSON struct {
-	Roles map[string]RoleDef `json:"roles"`
+// Type returns a copy of the declaration of record type t, and false if
+// the policy does not declare it.
+func (p *Policy) Type(t string) (RecordType, bool) {
+	if p == nil {
+		return RecordType{}, false
+	}
+	set, ok := p.declared[t]
+	if !ok {
+		return RecordType{}, false
+	}
+	return RecordType{Fields: slices.Sorted(maps.Keys(set))}, true
 }
 
-// MarshalJSON encodes the policy as {"roles": {name: definition}}.
-func (p *Policy) MarshalJSON() ([]byte, error) {
-	out := policyJSON{Roles: map[string]RoleDef{}}
+// Def returns a copy of the policy's definition: [Compile] of it builds an
+// equal policy.
+func (p *Policy) Def() PolicyDef {
+	def := PolicyDef{Roles: map[string]RoleDef{}}
 	for _, n := range p.RoleNames() {
-		out.Roles[n], _ = p.Role(n)
+		def.Roles[n], _ = p.Role(n)
 	}
-	return json.Marshal(out)
+	if p != nil {
+		for t := range p.declared {
+			if def.Types == nil {
+				def.Types = map[string]RecordType{}
+			}
+			def.Types[t], _ = p.Type(t)
+		}
+	}
+	return def
 }
+
+// MarshalJSON encodes the policy's definition ([Policy.Def]):
+// {"roles": {name: definition}, "types": {name: declaration}}.
+func (p *Policy) MarshalJSON() ([]byte, error) { return json.Marshal(p.Def()) }
 
 // UnmarshalJSON decodes {"roles": {...}} strictly and validates it as
 // [NewPolicy] does. Every problem is reported, each an error wrapping
@@ -278,11 +372,11 @@ func (p *Policy) UnmarshalJSON(b []byte) error {
 	if err := decodeStrict(b, &raw); err != nil {
 		return fmt.Errorf("%w: policy: %v", ErrInvalid, err)
 	}
-	defs := d.policy(raw, "")
+	def := d.policy(raw, "")
 	if err := d.err(); err != nil {
 		return err
 	}
-	v, err := NewPolicy(defs)
+	v, err := Compile(def)
 	if err != nil {
 		return err
 	}
@@ -340,7 +434,10 @@ func (p *Policy) CanEditField(s Subject, r Record, field string) bool {
 // *Record so that the exported wrappers copy the record once, and returns
 // Decision by value to keep the check free of allocations.
 func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
-	d := Decision{Subject: s.ID, Action: a, Record: r.Ref, Field: field, Parent: r.Parent}
+	d := Decision{Subject: s.ID, Action: a, Record: r.Ref, Field: field}
+	if r.Mode == SyncWithParent {
+		d.Parent = r.Parent
+	}
 	switch {
 	case !a.Valid():
 		d.Reason = ReasonUnknownAction
@@ -350,6 +447,9 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		return d
 	case !r.Ref.Valid():
 		d.Reason = ReasonNotFound
+		return d
+	case field != "" && !p.declares(r.Ref.Type, field):
+		d.Reason = ReasonUndeclaredField
 		return d
 	}
 	synced := r.Mode == SyncWithParent
@@ -429,6 +529,20 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 	}
 	d.Reason = denial(a, rel, known, granted, fieldDenied, mayReassign)
 	return d
+}
+
+// declares reports whether field may be asked about on records of type t:
+// t declares it, or t declares no fields.
+func (p *Policy) declares(t, field string) bool {
+	if p == nil || p.declared == nil {
+		return true
+	}
+	set, ok := p.declared[t]
+	if !ok {
+		return true
+	}
+	_, ok = set[field]
+	return ok
 }
 
 // denial picks the reason of a denial once every role has been looked at:

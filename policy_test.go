@@ -1,10 +1,12 @@
 package ownership
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -167,6 +169,12 @@ var decideCases = []decideCase{
 	{name: "synced record is viewed through its copy", s: who("ann", "journey_manager"), a: View, r: synced(rec("document/d1", own("ann"))), allow: true, reason: ReasonInScope, role: "journey_manager"},
 	{name: "synced record is updated through its copy", s: who("ann", "journey_manager"), a: Update, r: synced(rec("document/d1", own("ann"))), allow: true, reason: ReasonInScope, role: "journey_manager"},
 	{name: "bypass updates a synced record", s: who("root", "admin"), a: Update, r: synced(rec("document/d1")), allow: true, reason: ReasonBypass, role: "admin"},
+	// Denials on a synced record point at the parent, where the ownership
+	// can change.
+	{name: "synced record owned by someone else", s: who("ann", "journey_manager"), a: View, r: synced(rec("document/d1", own("bob"))), reason: ReasonViewScope},
+	{name: "synced unassigned record", s: who("ann", "support"), a: Update, r: synced(rec("contact/c9")), reason: ReasonUpdateScope},
+	{name: "follower of a synced record", s: who("ann", "journey_manager"), a: Update, r: synced(rec("document/d1", own("bob"), follow("ann"))), reason: ReasonFollowerReadOnly},
+	{name: "synced record, field out of scope", s: who("am1", "account_manager"), a: Update, r: synced(rec("contract/k1", own("am2"))), field: "amount", reason: ReasonFieldScope},
 }
 
 func TestDecideRules(t *testing.T) {
@@ -484,4 +492,153 @@ func FuzzPolicyJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSyncedDenialsPointAtTheParent checks that no denial on a synced
+// record advises changing the record itself, which is refused.
+func TestSyncedDenialsPointAtTheParent(t *testing.T) {
+	p := testPolicy(t)
+	for _, c := range decideCases {
+		if c.allow || c.r.Mode != SyncWithParent || c.reason == ReasonSynced {
+			continue
+		}
+		d := p.DecideField(c.s, c.a, c.r, c.field)
+		if c.field == "" {
+			d = p.Decide(c.s, c.a, c.r)
+		}
+		e := d.Explain()
+		if d.Parent != c.r.Parent || !strings.Contains(e, c.r.Parent.String()) {
+			t.Errorf("%s: %q does not name the parent %s", c.name, e, c.r.Parent)
+		}
+		for _, bad := range []string{"reassign it to you", "claim it ", "ask an owner to make you"} {
+			if strings.Contains(e, bad) {
+				t.Errorf("%s: %q advises %q on a synced record", c.name, e, bad)
+			}
+		}
+	}
+}
+
+// TestDeclaredFieldsFailClosed checks that a record type that declares
+// its fields denies every other field name, case, space and invisible
+// variants of a restricted field included, for every role.
+func TestDeclaredFieldsFailClosed(t *testing.T) {
+	p, err := Compile(PolicyDef{
+		Roles: map[string]RoleDef{
+			"admin": {Bypass: true},
+			"account_manager": {Types: map[string]Permissions{"contract": {View: All, Update: All,
+				Fields: map[string]FieldRule{"amount": {View: All, Update: Own}}}}},
+		},
+		Types: map[string]RecordType{"contract": {Fields: []string{"amount", "notes"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	am := p.Bind(who("am1", "account_manager"))
+	k := rec("contract/k1", own("am2"))
+	cases := []struct {
+		s      Subject
+		field  string
+		allow  bool
+		reason Reason
+	}{
+		{am, "amount", false, ReasonFieldScope},
+		{am, "notes", true, ReasonInScope},
+		{am, "Amount", false, ReasonUndeclaredField},
+		{am, "AMOUNT", false, ReasonUndeclaredField},
+		{am, "amount ", false, ReasonUndeclaredField},
+		{am, " amount", false, ReasonUndeclaredField},
+		{am, "amount\u200b", false, ReasonUndeclaredField},
+		{am, "\ufeffamount", false, ReasonUndeclaredField},
+		{am, "amount\x00", false, ReasonUndeclaredField},
+		{am, "ａｍｏｕｎｔ", false, ReasonUndeclaredField},
+		{am, "phone", false, ReasonUndeclaredField},
+		{who("root", "admin"), "Amount", false, ReasonUndeclaredField},
+		{who("root", "admin"), "amount", true, ReasonBypass},
+	}
+	for _, c := range cases {
+		for _, a := range []Action{View, Update} {
+			d := p.DecideField(c.s, a, k, c.field)
+			want := c.allow || (a == View && c.reason == ReasonFieldScope)
+			if a == View && c.reason == ReasonFieldScope {
+				// amount's view scope is All
+			} else if d.Reason != c.reason {
+				t.Errorf("%s %s %q: got %v, want %v", c.s.ID, a, c.field, d.Reason, c.reason)
+			}
+			if d.Allowed != want {
+				t.Errorf("%s %s %q: allowed %v, want %v", c.s.ID, a, c.field, d.Allowed, want)
+			}
+			if got := p.CanEditField(c.s, k, c.field); a == Update && got != want {
+				t.Errorf("CanEditField(%q) = %v, want %v", c.field, got, want)
+			}
+		}
+	}
+	// Other types declare nothing, so their fields follow the record.
+	if !p.CanEditField(who("root", "admin"), rec("order/o1"), "Anything") {
+		t.Error("a type that declares no fields should not restrict field names")
+	}
+	// The declaration round-trips through JSON.
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q Policy
+	if err := json.Unmarshal(b, &q); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := q.Type("contract"); !ok || !slices.Equal(got.Fields, []string{"amount", "notes"}) {
+		t.Errorf("after a JSON round trip: %v %v", got, ok)
+	}
+	if q.CanEditField(who("root", "admin"), k, "Amount") {
+		t.Error("after a JSON round trip the undeclared field is allowed")
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	grant := map[string]RoleDef{"am": {Types: map[string]Permissions{"contract": {View: All,
+		Fields: map[string]FieldRule{"amount": {View: All}}}}}}
+	cases := map[string]PolicyDef{
+		"rule for an undeclared field": {Roles: grant, Types: map[string]RecordType{"contract": {Fields: []string{"notes"}}}},
+		"empty field name":             {Types: map[string]RecordType{"contract": {Fields: []string{""}}}},
+		"field declared twice":         {Types: map[string]RecordType{"contract": {Fields: []string{"a", "a"}}}},
+		"any type declared":            {Types: map[string]RecordType{AnyType: {Fields: []string{"a"}}}},
+		"type with a slash":            {Types: map[string]RecordType{"a/b": {}}},
+		"empty type":                   {Types: map[string]RecordType{"": {}}},
+	}
+	for name, def := range cases {
+		if _, err := Compile(def); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
+	for _, src := range []string{
+		`{"roles":{},"types":{"contract":{"fields":["a","a"]}}}`,
+		`{"roles":{},"types":{"contract":{"fields":"a"}}}`,
+		`{"roles":{},"types":{"contract":{"field":["a"]}}}`,
+		`{"roles":{},"types":{"contract":[]}}`,
+	} {
+		var p Policy
+		if err := json.Unmarshal([]byte(src), &p); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", src, err)
+		}
+	}
+}
+
+// TestBoundToAZeroPolicyDecodedInPlace checks that a subject bound to a
+// zero Policy that is decoded into afterwards neither panics nor answers
+// differently from Decide.
+func TestBoundToAZeroPolicyDecodedInPlace(t *testing.T) {
+	p := &Policy{}
+	s := p.Bind(who("ann", "manager"))
+	if err := json.Unmarshal([]byte(`{"roles":{"manager":{"types":{"contact":{"view":"all"},"order":{"view":"all"}}}}}`), p); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"contact/c1", "order/o1", "invoice/i1"} {
+		r := rec(ref, own("bob"))
+		want := p.Decide(s, View, r).Allowed
+		if got := p.CanView(s, r); got != want {
+			t.Errorf("%s: CanView %v, Decide %v", ref, got, want)
+		}
+		if got := p.Filter(s, View, r.Ref.Type).Match(r); got != want {
+			t.Errorf("%s: Filter %v, Decide %v", ref, got, want)
+		}
+	}
 }

@@ -86,7 +86,7 @@ func ParseSeed(data []byte) (*Seed, error) {
 	// The decoder reports what is wrong and leaves it out, so what is left
 	// builds.
 	defs := d.policy(orEmptyObject(top["policy"]), "policy")
-	if p, err := NewPolicy(defs); err != nil {
+	if p, err := Compile(defs); err != nil {
 		d.errs = append(d.errs, fmt.Errorf("policy: %w", err))
 		s.Policy = &Policy{}
 	} else {
