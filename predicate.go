@@ -75,7 +75,12 @@ func Not(c Cond) Cond {
 	case OpAll:
 		return condNone
 	case OpNot:
-		return c.Args[0]
+		if len(c.Args) == 1 {
+			return c.Args[0]
+		}
+		// A malformed not (no argument, or several), built by hand:
+		// it matches nothing (see Match), so its negation is wrapped
+		// as it is rather than unwrapped.
 	}
 	return Cond{Op: OpNot, Args: []Cond{c}}
 }

@@ -111,3 +111,27 @@ func TestFilterConditions(t *testing.T) {
 		}
 	}
 }
+
+// TestCondOnMalformedTrees checks that conditions built by hand with the
+// wrong number of arguments neither panic nor match.
+func TestCondOnMalformedTrees(t *testing.T) {
+	r := rec("contact/c1", own("ann"))
+	for _, c := range []Cond{
+		{Op: OpNot},
+		{Op: OpNot, Args: []Cond{AllRecords(), AllRecords()}},
+		{Op: OpAnd},
+		{Op: OpOr},
+		{Op: Op(200)},
+	} {
+		if c.Match(r) {
+			t.Errorf("%v matches", c)
+		}
+		n := Not(c)
+		if !n.Match(r) {
+			t.Errorf("Not(%v) = %v does not match", c, n)
+		}
+		_ = n.String()
+		_ = And(c, n).Match(r)
+		_ = Or(c, n).Match(r)
+	}
+}

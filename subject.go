@@ -21,6 +21,7 @@ type Subject struct {
 // binding is a subject's roles resolved against one policy.
 type binding struct {
 	p     *Policy
+	slots **role // p's role table when bound: a zero Policy decoded in place afterwards has another
 	id    UserID
 	names []string // a private copy of the roles bound, to detect changes
 	hash  uint64   // idHash(id)
@@ -31,15 +32,15 @@ type binding struct {
 // checks of the returned Subject skip the role lookups: bind once per
 // request, or cache the result per user. The result must not be modified;
 // a bound Subject whose ID or Roles were replaced or edited, or that is
-// checked against another policy, falls back to the lookups, never to a
-// wrong answer.
+// checked against another policy (or a zero Policy that was decoded into
+// since), falls back to the lookups, never to a wrong answer.
 func (p *Policy) Bind(s Subject) Subject {
 	names := slices.Clone(s.Roles)
 	out := Subject{ID: s.ID, Roles: slices.Clone(names)}
 	if p == nil {
 		return out
 	}
-	b := &binding{p: p, id: s.ID, names: names, hash: idHash(s.ID), allow: make([]actionMasks, len(p.types)+1)}
+	b := &binding{p: p, slots: unsafe.SliceData(p.slots), id: s.ID, names: names, hash: idHash(s.ID), allow: make([]actionMasks, len(p.types)+1)}
 	for _, n := range names {
 		r := p.lookupRole(n)
 		if r == nil {
@@ -60,7 +61,7 @@ func (p *Policy) Bind(s Subject) Subject {
 // so the comparisons stop at the pointers.
 func (s *Subject) boundTo(p *Policy) *binding {
 	b := s.b
-	if b == nil || b.p != p || b.id != s.ID || len(s.Roles) != len(b.names) {
+	if b == nil || b.p != p || b.slots != unsafe.SliceData(p.slots) || b.id != s.ID || len(s.Roles) != len(b.names) {
 		return nil
 	}
 	for i, n := range b.names {
