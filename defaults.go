@@ -19,8 +19,8 @@ const (
 	// unless an assignment rule picks an owner.
 	SourceForm
 	// SourceAPI: an API call that names the owners and followers. The
-	// given entries are applied over the defaults; with none given, the
-	// record is unassigned but for default followers.
+	// given entries join the defaults, owner winning where a user is in
+	// both.
 	SourceAPI
 	// SourceImport: an import that carries its ownership. The given entries
 	// are taken as they are; defaults do not apply.
@@ -106,9 +106,12 @@ type Creation struct {
 //   - manual: the profile's and template's defaults, plus the creator as
 //     an owner (owner wins over a default follower entry of the creator);
 //   - form: the defaults' followers only, so the record is unassigned;
-//   - API: the defaults with the given entries applied over them (a given
-//     entry replaces a default entry of the same user);
+//   - API: the defaults and the given entries together;
 //   - import: the given entries only.
+//
+// In every case owner wins: a user who would be both owner and follower
+// (given twice, or given as a follower while a default makes them an
+// owner, or the other way round) is an owner.
 //
 // A bad source, a manual creation without creator, or an invalid entry is
 // an error wrapping [ErrInvalid].
@@ -143,17 +146,18 @@ func InitialOwnership(c Creation) (List, error) {
 		// back as an owner through normalisation.
 		return l, nil
 	case SourceAPI:
-		l, err := NewList(defaults...)
-		if err != nil {
-			return List{}, err
-		}
 		for i, e := range c.Entries {
-			if l, err = l.With(e); err != nil {
-				return List{}, fmt.Errorf("entries[%d]: %w", i, err)
+			if err := checkEntry(e, fmt.Sprintf("entries[%d]", i)); err != nil {
+				return List{}, err
 			}
 		}
-		return l, nil
+		return NewList(append(slices.Clip(defaults), c.Entries...)...)
 	case SourceImport:
+		for i, e := range c.Entries {
+			if err := checkEntry(e, fmt.Sprintf("entries[%d]", i)); err != nil {
+				return List{}, err
+			}
+		}
 		return NewList(c.Entries...)
 	}
 	return List{}, fmt.Errorf("%w: creation source %v", ErrInvalid, c.Source)

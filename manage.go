@@ -147,8 +147,9 @@ func (m *Manager) fillDetails(ctx context.Context, l List) (List, error) {
 
 // change is the read-decide-write loop of every operation on an existing
 // record. fn receives the current record and returns the record to store,
-// or an error (a denial) that ends the operation. A result with the same
-// ownership and mode is not written and emits nothing.
+// or an error (a denial) that ends the operation. A result that changes
+// nothing (see unchanged) is not written, takes no version and emits
+// nothing.
 //
 // a is the action the operation performs, named by the denial when the
 // record does not exist.
@@ -171,7 +172,7 @@ func (m *Manager) change(ctx context.Context, by UserID, ref Ref, a Action, kind
 		if err != nil {
 			return Record{}, err
 		}
-		if next.Ownership.Equal(cur.Ownership) && next.Mode == cur.Mode && next.Parent == cur.Parent {
+		if unchanged(kind, cur, next) {
 			return cur, nil
 		}
 		next.Version = cur.Version
@@ -192,6 +193,23 @@ func (m *Manager) change(ctx context.Context, by UserID, ref Ref, a Action, kind
 		}
 		runtime.Gosched()
 	}
+}
+
+// unchanged reports whether writing next over cur would change nothing
+// that matters to kind of change. Mode and parent always matter. For the
+// operations that decide access, only access matters: a list that is
+// merely reordered, or whose copied user details differ, gives every user
+// the same role, so it is not written. Detail syncing and propagation
+// keep copies faithful, so for them the details matter too; the order
+// never does.
+func unchanged(kind EventKind, cur, next Record) bool {
+	if next.Mode != cur.Mode || next.Parent != cur.Parent {
+		return false
+	}
+	if kind == EventDetailsSynced || kind == EventSynced {
+		return sameEntries(next.Ownership, cur.Ownership)
+	}
+	return next.Ownership.SameAccess(cur.Ownership)
 }
 
 // decide asks the policy and returns the denial as an error.
@@ -274,7 +292,7 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 	if stored.Mode == SyncWithParent {
 		// The parent may have changed between the copy and the write, and
 		// its propagation may not have seen this record yet: check again.
-		if _, err := m.syncOne(ctx, stored.Ref, true, false); err != nil {
+		if _, err := m.syncOne(ctx, nil, stored.Ref, syncRule{}); err != nil {
 			return stored, fmt.Errorf("%w: %s was created, but may lag behind its parent; run Reconcile: %w", ErrPropagation, stored.Ref, err)
 		}
 		return m.Store.Get(ctx, stored.Ref)
@@ -305,9 +323,11 @@ func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error
 }
 
 // Reassign makes to the only owner of the record; the previous owners are
-// removed and followers stay. by needs [Reassign] on the record, and to must
-// be in the directory and able to view the record once it is theirs:
-// otherwise Reassign is refused with [ReasonTargetCannotView].
+// removed and followers stay. by needs [Reassign] on the record. to must be
+// in the directory ([ReasonUnknownTarget] otherwise), active
+// ([ReasonInactiveTarget]) and able to view the record once it is theirs
+// ([ReasonTargetCannotView]); these denials come after by's own, so that
+// a user who may not reassign the record learns nothing about to.
 func (m *Manager) Reassign(ctx context.Context, by Subject, ref Ref, to UserID) (Record, error) {
 	if err := m.checkSubject(ctx, by, Reassign, ref); err != nil {
 		return Record{}, err
@@ -315,16 +335,16 @@ func (m *Manager) Reassign(ctx context.Context, by Subject, ref Ref, to UserID) 
 	if m.Users == nil {
 		return Record{}, fmt.Errorf("%w: reassign needs Manager.Users to check that %s can see %s", ErrInvalid, to, ref)
 	}
-	target, err := m.Users.User(ctx, to)
-	if err != nil {
-		return Record{}, fmt.Errorf("ownership: reassign %s to %s: %w", ref, to, err)
-	}
-	if target.Inactive {
-		return Record{}, fmt.Errorf("%w: reassign %s to %s: the user is inactive and takes no new records", ErrInvalid, ref, to)
+	target, targetErr := m.target(ctx, by, ref, to)
+	if targetErr != nil && !isDenial(targetErr) {
+		return Record{}, targetErr
 	}
 	return m.propagated(ctx)(m.change(ctx, by.ID, ref, Reassign, EventReassigned, func(r Record) (Record, error) {
 		if err := m.decide(by, Reassign, r); err != nil {
 			return Record{}, err
+		}
+		if targetErr != nil {
+			return Record{}, targetErr
 		}
 		next := r
 		next.Ownership = replaceOwners(r.Ownership, target.Entry(Owner))
@@ -333,6 +353,34 @@ func (m *Manager) Reassign(ctx context.Context, by Subject, ref Ref, to UserID) 
 		}
 		return next, nil
 	}))
+}
+
+// target looks up the user a record is to move to. A user the directory
+// does not know, or an inactive one, is a denial ([ReasonUnknownTarget],
+// [ReasonInactiveTarget]) made by by on ref, not a missing record.
+func (m *Manager) target(ctx context.Context, by Subject, ref Ref, to UserID) (User, error) {
+	deny := func(r Reason) error {
+		return Decision{Subject: by.ID, Action: Reassign, Record: ref, Reason: r, Target: to}.Err()
+	}
+	if to == "" {
+		return User{}, deny(ReasonUnknownTarget)
+	}
+	u, err := m.Users.User(ctx, to)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return User{}, deny(ReasonUnknownTarget)
+	case err != nil:
+		return User{}, fmt.Errorf("ownership: looking up %s: %w", to, err)
+	case u.Inactive:
+		return User{}, deny(ReasonInactiveTarget)
+	}
+	return u, nil
+}
+
+// isDenial reports whether err is a policy denial.
+func isDenial(err error) bool {
+	_, ok := DenialOf(err)
+	return ok
 }
 
 // targetCanView refuses a change after which the new owner could not see
@@ -363,9 +411,10 @@ func (m *Manager) AddOwner(ctx context.Context, by Subject, ref Ref, user UserID
 	return m.setRole(ctx, by, ref, user, Owner, EventOwnerAdded)
 }
 
-// AddFollower adds user as a follower. An owner added as a follower
-// becomes a follower: the call states the role the user is to have. by
-// needs [ManageOwnership] on the record.
+// AddFollower adds user as a follower. Owner wins: adding an owner as a
+// follower changes nothing (to step an owner down, [Manager.Remove] them
+// and add them again, or [Manager.SetOwnership]). by needs
+// [ManageOwnership] on the record.
 func (m *Manager) AddFollower(ctx context.Context, by Subject, ref Ref, user UserID) (Record, error) {
 	return m.setRole(ctx, by, ref, user, Follower, EventFollowerAdded)
 }
@@ -382,8 +431,8 @@ func (m *Manager) setRole(ctx context.Context, by Subject, ref Ref, user UserID,
 		if err := m.decide(by, ManageOwnership, r); err != nil {
 			return Record{}, err
 		}
-		if cur, ok := r.Ownership.RoleOf(user); ok && cur == role {
-			return r, nil
+		if cur, ok := r.Ownership.RoleOf(user); ok && (cur == role || cur == Owner) {
+			return r, nil // owner wins: adding an owner as a follower changes nothing
 		}
 		l, err := r.Ownership.With(e)
 		r.Ownership = l

@@ -117,7 +117,12 @@ func TestCreateSources(t *testing.T) {
 		{"form: unassigned, default followers kept", ownership.Creation{Source: ownership.SourceForm, Template: tmpl}, "[rep1:follower]"},
 		{"form without template: unassigned", ownership.Creation{Source: ownership.SourceForm}, "[]"},
 		{"api: given owner", ownership.Creation{Source: ownership.SourceAPI, Entries: []ownership.Entry{{UserID: "rep2", Role: ownership.Owner}}}, "[rep2:owner]"},
-		{"api: given entries over defaults", ownership.Creation{Source: ownership.SourceAPI, Template: tmpl, Entries: []ownership.Entry{{UserID: "boss", Role: ownership.Follower}}}, "[boss:follower rep1:follower]"},
+		{"api: given entries join the defaults", ownership.Creation{Source: ownership.SourceAPI, Template: tmpl, Entries: []ownership.Entry{{UserID: "rep2", Role: ownership.Follower}}}, "[boss:owner rep1:follower rep2:follower]"},
+		{"api: owner wins over a given follower entry", ownership.Creation{Source: ownership.SourceAPI, Template: tmpl, Entries: []ownership.Entry{{UserID: "boss", Role: ownership.Follower}}}, "[boss:owner rep1:follower]"},
+		{"api: owner wins over a default follower", ownership.Creation{Source: ownership.SourceAPI, Template: tmpl, Entries: []ownership.Entry{{UserID: "rep1", Role: ownership.Owner}}}, "[boss:owner rep1:owner]"},
+		{"api: owner wins within the given entries", ownership.Creation{Source: ownership.SourceAPI, Entries: []ownership.Entry{{UserID: "rep2", Role: ownership.Owner}, {UserID: "rep2", Role: ownership.Follower}}}, "[rep2:owner]"},
+		{"api: owner wins, follower given first", ownership.Creation{Source: ownership.SourceAPI, Entries: []ownership.Entry{{UserID: "rep2", Role: ownership.Follower}, {UserID: "rep2", Role: ownership.Owner}}}, "[rep2:owner]"},
+		{"import: owner wins within the entries", ownership.Creation{Source: ownership.SourceImport, Entries: []ownership.Entry{{UserID: "rep2", Role: ownership.Owner}, {UserID: "rep2", Role: ownership.Follower}}}, "[rep2:owner]"},
 		{"api: nothing given", ownership.Creation{Source: ownership.SourceAPI, Creator: ownership.User{ID: "rep2"}}, "[]"},
 		{"import: entries as they are, no defaults", ownership.Creation{Source: ownership.SourceImport, Template: tmpl, Entries: []ownership.Entry{{UserID: "rep2", Role: ownership.Follower}}}, "[rep2:follower]"},
 	}
@@ -233,8 +238,19 @@ func TestClaimAndReassign(t *testing.T) {
 	if d, ok := ownership.DenialOf(err); !ok || d.Reason != ownership.ReasonTargetCannotView || d.Target != "audrey" {
 		t.Fatalf("reassign to auditor: %v, want target_cannot_view", err)
 	}
-	if _, err := f.m.Reassign(ctx, subj("boss"), c, "ghost"); !errors.Is(err, ownership.ErrNotFound) {
-		t.Errorf("reassign to unknown user: %v, want ErrNotFound", err)
+	// An unknown target is a denial of its own, not a missing record: a
+	// host that maps ErrNotFound to 404 must not answer "no such contact".
+	_, err = f.m.Reassign(ctx, subj("boss"), c, "ghost")
+	if d, ok := ownership.DenialOf(err); !ok || d.Reason != ownership.ReasonUnknownTarget || d.Target != "ghost" {
+		t.Errorf("reassign to unknown user: %v, want unknown_target", err)
+	}
+	if errors.Is(err, ownership.ErrNotFound) {
+		t.Errorf("reassign to unknown user: %v matches ErrNotFound", err)
+	}
+	// Who may not reassign the record learns nothing about the target.
+	_, err = f.m.Reassign(ctx, subj("rep1"), c, "ghost")
+	if d, ok := ownership.DenialOf(err); !ok || d.Reason == ownership.ReasonUnknownTarget {
+		t.Errorf("reassign to unknown user by a rep: %v, want the rep's own denial", err)
 	}
 	ev := f.rec.all()
 	kinds := []ownership.EventKind{}
@@ -646,11 +662,23 @@ func TestReassignAndTransferRefuseInactiveUsers(t *testing.T) {
 	ctx := context.Background()
 	c := ownership.MustRef("contact/c1")
 	mustCreate(t, f, c.String(), ownership.SourceManual, "rep1")
-	if _, err := f.m.Reassign(ctx, subj("boss"), c, "gone"); !errors.Is(err, ownership.ErrInvalid) {
-		t.Errorf("reassign to an inactive user: %v, want ErrInvalid", err)
+	want := func(what string, err error, r ownership.Reason) {
+		t.Helper()
+		if d, ok := ownership.DenialOf(err); !ok || d.Reason != r {
+			t.Errorf("%s: %v, want %v", what, err, r)
+		}
+		if errors.Is(err, ownership.ErrNotFound) || errors.Is(err, ownership.ErrInvalid) {
+			t.Errorf("%s: %v matches ErrNotFound or ErrInvalid", what, err)
+		}
 	}
-	if _, err := f.m.Transfer(ctx, subj("root"), "rep1", "gone", ownership.TransferOptions{}); !errors.Is(err, ownership.ErrInvalid) {
-		t.Errorf("transfer to an inactive user: %v, want ErrInvalid", err)
+	_, err := f.m.Reassign(ctx, subj("boss"), c, "gone")
+	want("reassign to an inactive user", err, ownership.ReasonInactiveTarget)
+	_, err = f.m.Transfer(ctx, subj("root"), "rep1", "gone", ownership.TransferOptions{})
+	want("transfer to an inactive user", err, ownership.ReasonInactiveTarget)
+	_, err = f.m.Transfer(ctx, subj("root"), "rep1", "ghost", ownership.TransferOptions{DryRun: true})
+	want("transfer to an unknown user", err, ownership.ReasonUnknownTarget)
+	if got, _ := f.store.Get(ctx, c); got.Ownership.String() != "[rep1:owner]" {
+		t.Errorf("after refused moves: %s, want [rep1:owner]", got.Ownership)
 	}
 }
 

@@ -160,11 +160,8 @@ func NewList(entries ...Entry) (List, error) {
 	}
 	out := make([]Entry, 0, len(entries))
 	for i, e := range entries {
-		if e.UserID == "" {
-			return List{}, fmt.Errorf("%w: ownership[%d].user_id: empty", ErrInvalid, i)
-		}
-		if !e.Role.Valid() {
-			return List{}, fmt.Errorf("%w: ownership[%d].role: %v is not owner or follower", ErrInvalid, i, e.Role)
+		if err := checkEntry(e, fmt.Sprintf("ownership[%d]", i)); err != nil {
+			return List{}, err
 		}
 		j := indexOf(out, e.UserID)
 		if j < 0 {
@@ -174,6 +171,18 @@ func NewList(entries ...Entry) (List, error) {
 		out[j] = merge(out[j], e)
 	}
 	return listOf(slices.Clip(out)), nil
+}
+
+// checkEntry reports an entry without a user id or with an invalid role;
+// path names the entry in the message.
+func checkEntry(e Entry, path string) error {
+	if e.UserID == "" {
+		return fmt.Errorf("%w: %s.user_id: empty", ErrInvalid, path)
+	}
+	if !e.Role.Valid() {
+		return fmt.Errorf("%w: %s.role: %v is not owner or follower", ErrInvalid, path, e.Role)
+	}
+	return nil
 }
 
 // MustList is like [NewList] but panics on invalid entries. It is meant for
@@ -344,6 +353,22 @@ func (l List) SameAccess(m List) bool {
 	for _, e := range l.items() {
 		r, ok := m.RoleOf(e.UserID)
 		if !ok || r != e.Role {
+			return false
+		}
+	}
+	return true
+}
+
+// sameEntries reports whether l and m hold the same entries, details
+// included, whatever their order: a change that only reorders a list
+// changes nothing anyone can see.
+func sameEntries(l, m List) bool {
+	if l.Len() != m.Len() {
+		return false
+	}
+	for _, e := range l.items() {
+		i := indexOf(m.items(), e.UserID)
+		if i < 0 || m.items()[i] != e {
 			return false
 		}
 	}

@@ -150,11 +150,17 @@ func formatChain(refs []Ref) string {
 // Propagate makes the children of parent follow its current ownership, and
 // then their synced descendants, level by level. Each child is written by
 // compare-and-swap from a fresh read of the child and then of its parent,
-// so a propagation that runs while the parent changes again can never
-// leave a child behind the later change. Children that already match are
-// not written: running Propagate twice changes nothing the second time.
-// A propagation stopped half-way (a failing store, a cancelled context)
-// converges when run again; [Manager.Reconcile] repairs any drift.
+// and whether an independent child follows (FollowSameOwner) is decided
+// again on that fresh read, so neither a later change of the parent nor a
+// change made to the child since it was listed is overwritten. Children
+// that already match (the same entries, in any order) are not written:
+// running Propagate twice changes nothing the second time. A propagation
+// stopped half-way (a failing store, a cancelled context) converges when
+// run again; [Manager.Reconcile] repairs any drift.
+//
+// A dry run reports exactly the records the same run would change, synced
+// descendants of following independent children included, and changes
+// nothing.
 //
 // The Manager propagates by itself after each change it makes to a record
 // with children, unless ManualSync is set.
@@ -163,6 +169,13 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 	ss, err := m.syncStore()
 	if err != nil {
 		return rep, err
+	}
+	if opt.Follow > FollowAll {
+		return rep, fmt.Errorf("%w: propagate %s: follow option %d", ErrInvalid, parent, opt.Follow)
+	}
+	var plan *overlay // a dry run's writes, read back by later levels
+	if opt.DryRun {
+		plan = &overlay{RecordStore: ss, recs: map[Ref]Record{}}
 	}
 	seen := map[Ref]bool{parent: true}
 	level := []Ref{parent}
@@ -177,29 +190,27 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 				if seen[child.Ref] {
 					return rep, fmt.Errorf("%w: parent chain loops at %s (child of %s)", ErrInvalid, child.Ref, p)
 				}
-				follows := child.Mode == SyncWithParent
-				if first && !follows {
-					switch opt.Follow {
-					case FollowAll:
-						follows = true
-					case FollowSameOwner:
-						follows = child.Ownership.SameAccess(opt.Before)
-					}
-				}
-				if !follows {
+				// Whether the child follows is decided again on the fresh
+				// read in syncOne; the listing only spares reading children
+				// that did not follow when listed.
+				if child.Mode != SyncWithParent && (!first || opt.Follow == FollowSynced ||
+					opt.Follow == FollowSameOwner && !child.Ownership.SameAccess(opt.Before)) {
 					continue
 				}
 				seen[child.Ref] = true
-				changed, err := m.syncOne(ctx, child.Ref, !first || child.Mode == SyncWithParent, opt.DryRun)
+				res, err := m.syncOne(ctx, plan, child.Ref, syncRule{parent: p, first: first, opt: opt})
 				if errors.Is(err, ErrNotFound) && isGone(ctx, ss, child.Ref) {
 					continue // deleted since listed: nothing to follow
 				}
 				if err != nil {
 					return rep, err
 				}
-				if changed {
+				switch res {
+				case syncSkipped:
+					continue
+				case syncChanged:
 					rep.Changed = append(rep.Changed, child.Ref)
-				} else {
+				default:
 					rep.Unchanged++
 				}
 				next = append(next, child.Ref)
@@ -217,44 +228,109 @@ func isGone(ctx context.Context, rs RecordStore, ref Ref) bool {
 	return errors.Is(err, ErrNotFound)
 }
 
-// syncOne brings one child in line with its parent. For a synced child the
-// target is its effective ownership; for an independent child that
-// follows (FollowAll, FollowSameOwner), the parent's list, copied once.
-// It needs only the RecordStore.
-func (m *Manager) syncOne(ctx context.Context, ref Ref, synced, dryRun bool) (bool, error) {
-	ss := m.Store
-	target := func(r Record) (List, error) {
-		if synced {
-			if r.Mode != SyncWithParent {
-				return r.Ownership, nil // switched to independent meanwhile
-			}
-			return Effective(ctx, ss, r)
-		}
-		parent, err := ss.Get(ctx, r.Parent)
-		if err != nil {
-			return List{}, fmt.Errorf("ownership: reading %s, parent of %s: %w", r.Parent, r.Ref, err)
-		}
-		return parent.Ownership, nil
+// syncRule says which records follow in one step of a propagation.
+type syncRule struct {
+	// parent is the record being propagated from; the zero Ref (for
+	// Reconcile) accepts any parent.
+	parent Ref
+	// first is set for the direct children of the propagated record: only
+	// they follow when independent, per opt.Follow.
+	first bool
+	opt   PropagateOptions
+}
+
+// target returns the list record r should hold, and false when r does not
+// follow. It decides on r as just read, never on a listing.
+func (rule syncRule) target(ctx context.Context, rs RecordStore, r Record) (List, bool, error) {
+	if !rule.parent.IsZero() && r.Parent != rule.parent {
+		return List{}, false, nil // moved to another parent since listed
 	}
-	if dryRun {
-		r, err := ss.Get(ctx, ref)
-		if err != nil {
-			return false, err
-		}
-		l, err := target(r)
-		return err == nil && !l.Equal(r.Ownership), err
+	if r.Mode == SyncWithParent {
+		l, err := Effective(ctx, rs, r)
+		return l, err == nil, err
 	}
-	changed := false
+	if !rule.first {
+		return List{}, false, nil
+	}
+	switch rule.opt.Follow {
+	case FollowAll:
+	case FollowSameOwner:
+		if !r.Ownership.SameAccess(rule.opt.Before) {
+			return List{}, false, nil // not (or no longer) the parent owner's
+		}
+	default:
+		return List{}, false, nil
+	}
+	parent, err := rs.Get(ctx, r.Parent)
+	if err != nil {
+		return List{}, false, fmt.Errorf("ownership: reading %s, parent of %s: %w", r.Parent, r.Ref, err)
+	}
+	return parent.Ownership, true, nil
+}
+
+// syncResult is what syncOne did to a record.
+type syncResult uint8
+
+const (
+	syncUnchanged syncResult = iota // it follows and already matched
+	syncChanged                     // it follows and was (or would be) written
+	syncSkipped                     // it does not follow
+)
+
+// syncOne brings one record in line with its parent, as rule says. With
+// a plan (a dry run) the write goes to the plan instead of the store. It
+// needs only the RecordStore.
+func (m *Manager) syncOne(ctx context.Context, plan *overlay, ref Ref, rule syncRule) (syncResult, error) {
+	if plan != nil {
+		r, err := plan.Get(ctx, ref)
+		if err != nil {
+			return syncSkipped, err
+		}
+		l, follows, err := rule.target(ctx, plan, r)
+		switch {
+		case err != nil:
+			return syncSkipped, err
+		case !follows:
+			return syncSkipped, nil
+		case sameEntries(l, r.Ownership):
+			return syncUnchanged, nil
+		}
+		r.Ownership = l
+		plan.recs[ref] = r
+		return syncChanged, nil
+	}
+	res := syncSkipped
 	_, err := m.change(ctx, "", ref, ManageOwnership, EventSynced, func(r Record) (Record, error) {
-		l, err := target(r)
-		if err != nil {
+		l, follows, err := rule.target(ctx, m.Store, r)
+		switch {
+		case err != nil:
 			return Record{}, err
+		case !follows:
+			res = syncSkipped
+			return r, nil
+		case sameEntries(l, r.Ownership):
+			res = syncUnchanged
+			return r, nil
 		}
-		changed = !l.Equal(r.Ownership)
+		res = syncChanged
 		r.Ownership = l
 		return r, nil
 	})
-	return changed, err
+	return res, err
+}
+
+// overlay is a RecordStore that reads a dry run's planned writes in place
+// of the stored records, so that a dry run sees what the real run would.
+type overlay struct {
+	RecordStore
+	recs map[Ref]Record
+}
+
+func (o *overlay) Get(ctx context.Context, ref Ref) (Record, error) {
+	if r, ok := o.recs[ref]; ok {
+		return r, nil
+	}
+	return o.RecordStore.Get(ctx, ref)
 }
 
 // Reconcile checks every synced record among records against its
@@ -276,16 +352,17 @@ func (m *Manager) Reconcile(ctx context.Context, records iter.Seq2[Record, error
 		if r.Mode != SyncWithParent {
 			continue
 		}
-		changed, err := m.syncOne(ctx, r.Ref, true, false)
+		res, err := m.syncOne(ctx, nil, r.Ref, syncRule{})
 		if errors.Is(err, ErrNotFound) && isGone(ctx, ss, r.Ref) {
 			continue // deleted since listed
 		}
 		if err != nil {
 			return rep, err
 		}
-		if changed {
+		switch res {
+		case syncChanged:
 			rep.Changed = append(rep.Changed, r.Ref)
-		} else {
+		case syncUnchanged:
 			rep.Unchanged++
 		}
 	}
@@ -294,10 +371,19 @@ func (m *Manager) Reconcile(ctx context.Context, records iter.Seq2[Record, error
 
 // SetMode switches a record between independent and synced ownership.
 // Switching to [SyncWithParent] replaces its list with a copy of its
-// parent's effective ownership (the record needs a parent); switching to
-// [Independent] keeps the current list as the record's own. by must be
-// allowed [ManageOwnership] on the record as an independent record: an
-// owner of it, or a bypass role.
+// parent's effective ownership (the record needs a parent). Switching a
+// synced record to [Independent] gives it its parent's current effective
+// ownership as its own, not the copy it carried, which may lag behind.
+//
+// by must be allowed [ManageOwnership] on the record as an independent
+// record with its effective ownership: an owner of the parent's current
+// list (for a synced record) or of the record's own list, or a bypass
+// role. A user who has just lost the parent cannot detach its documents,
+// even before they follow. The decision and the new list come from one
+// reading of the parent chain; a change of the record in between fails the
+// write, which is decided again, and a change of the parent after that
+// reading orders after the switch (the record is independent by then, so
+// it no longer follows).
 func (m *Manager) SetMode(ctx context.Context, by Subject, ref Ref, mode Mode) (Record, error) {
 	if mode > SyncWithParent {
 		return Record{}, fmt.Errorf("%w: mode %v", ErrInvalid, mode)
@@ -308,22 +394,33 @@ func (m *Manager) SetMode(ctx context.Context, by Subject, ref Ref, mode Mode) (
 	rec, err := m.change(ctx, by.ID, ref, ManageOwnership, EventModeChanged, func(r Record) (Record, error) {
 		asIndependent := r
 		asIndependent.Mode = Independent
-		if err := m.decide(by, ManageOwnership, asIndependent); err != nil {
-			return Record{}, err
-		}
-		if mode == SyncWithParent {
-			if r.Parent.IsZero() {
-				return Record{}, fmt.Errorf("%w: %s has no parent to sync with", ErrInvalid, r.Ref)
-			}
-			probe := r
-			probe.Mode = SyncWithParent
-			l, err := Effective(ctx, m.Store, probe)
+		if r.Mode == SyncWithParent {
+			l, err := Effective(ctx, m.Store, r)
 			if err != nil {
 				return Record{}, err
 			}
-			r.Ownership = l
+			asIndependent.Ownership = l
 		}
-		r.Mode = mode
+		if err := m.decide(by, ManageOwnership, asIndependent); err != nil {
+			if d, ok := DenialOf(err); ok && r.Mode == SyncWithParent {
+				d.Parent = r.Parent // the list decided on is the parent's
+				return Record{}, d.Err()
+			}
+			return Record{}, err
+		}
+		if mode == Independent {
+			return asIndependent, nil
+		}
+		if r.Parent.IsZero() {
+			return Record{}, fmt.Errorf("%w: %s has no parent to sync with", ErrInvalid, r.Ref)
+		}
+		probe := r
+		probe.Mode = SyncWithParent
+		l, err := Effective(ctx, m.Store, probe)
+		if err != nil {
+			return Record{}, err
+		}
+		r.Ownership, r.Mode = l, SyncWithParent
 		return r, nil
 	})
 	if err != nil {

@@ -44,7 +44,9 @@ type TransferSkip struct {
 // in Skipped and the others still move. The store must implement
 // [UserRecords] to list from's records. The returned error is for a
 // failure that stopped the transfer (a cancelled context, a store that
-// cannot list); denials are never returned as the error.
+// cannot list, a target the directory does not know or that is inactive:
+// [ReasonUnknownTarget], [ReasonInactiveTarget]); denials of single
+// records are never returned as the error.
 func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt TransferOptions) (TransferReport, error) {
 	var rep TransferReport
 	ur, ok := m.Store.(UserRecords)
@@ -60,12 +62,9 @@ func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt
 	if m.Users == nil {
 		return rep, fmt.Errorf("%w: transfer needs Manager.Users to check that %s can see the records", ErrInvalid, to)
 	}
-	target, err := m.Users.User(ctx, to)
+	target, err := m.target(ctx, by, Ref{}, to)
 	if err != nil {
-		return rep, fmt.Errorf("ownership: transfer to %s: %w", to, err)
-	}
-	if target.Inactive {
-		return rep, fmt.Errorf("%w: transfer to %s: the user is inactive and takes no new records", ErrInvalid, to)
+		return rep, err
 	}
 	var refs []Ref
 	for ref, err := range ur.RecordsOf(ctx, from) {
