@@ -2,6 +2,7 @@ package ownership_test
 
 import (
 	"fmt"
+	"log"
 
 	"github.com/ownershipkit/ownership"
 )
@@ -154,4 +155,32 @@ func Example_fieldPermissions() {
 	// amy: view amount true, edit amount true
 	// max: view amount true, edit amount false
 	// sue: view amount true, edit amount false
+}
+
+// A contract system restricts the amount field to the contract's owner.
+// Declaring the type's fields makes every other field name a denial, so a
+// request that spells the field "Amount" cannot slip past the rule.
+func ExampleCompile() {
+	p, err := ownership.Compile(ownership.PolicyDef{
+		Roles: map[string]ownership.RoleDef{
+			"account_manager": {Types: map[string]ownership.Permissions{"contract": {
+				View: ownership.All, Update: ownership.All,
+				Fields: map[string]ownership.FieldRule{"amount": {View: ownership.All, Update: ownership.Own}},
+			}}},
+		},
+		Types: map[string]ownership.RecordType{"contract": {Fields: []string{"amount", "notes"}}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	amy := p.Bind(ownership.Subject{ID: "amy", Roles: []string{"account_manager"}})
+	k1 := ownership.Record{Ref: ownership.MustRef("contract/k1"),
+		Ownership: ownership.MustList(ownership.Entry{UserID: "max", Role: ownership.Owner})}
+	for _, field := range []string{"notes", "amount", "Amount"} {
+		fmt.Println(p.DecideField(amy, ownership.Update, k1, field))
+	}
+	// Output:
+	// allow in_scope: amy may update field notes of contract/k1: it is owned by max, and role account_manager's update scope covers it, for the record and for field notes
+	// deny field_scope: amy cannot update field amount of contract/k1: it is owned by max and your update scope for field amount is Owned; ask a manager to reassign it to you, or to widen your update scope for field amount to All
+	// deny undeclared_field: amy cannot update field Amount of contract/k1: contract records have no field "Amount"; use a field the record type declares
 }
