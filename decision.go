@@ -289,6 +289,107 @@ func (d Decision) source() string {
 	return d.Parent.String()
 }
 
+// ForSubject returns the explanation for the subject themselves, to show
+// to an end user: one sentence that says what they may ask for, in the
+// second person. Unlike [Decision.Explain], it never names another user
+// (an owner, a reassignment target) and never names another record (the
+// parent of a synced record, which the subject may not be allowed to
+// see), so it is safe to show whatever the decision. It does not by
+// itself hide whether a record exists: answer a view denial as a missing
+// record, as the ownhttp package does.
+func (d Decision) ForSubject() string {
+	what := d.Record.Type
+	if what == "" {
+		what = "record"
+	}
+	this := "this " + what
+	verb := d.Action.String()
+	if d.Action == ManageOwnership {
+		verb = "manage the owners and followers of"
+	}
+	if d.Allowed {
+		if d.Field != "" {
+			return fmt.Sprintf("You may %s field %s of %s.", verb, d.Field, this)
+		}
+		return fmt.Sprintf("You may %s %s.", verb, this)
+	}
+	// it is where ownership can change: the record, or (synced) the record
+	// it belongs to, left unnamed.
+	it := "it"
+	if !d.Parent.IsZero() {
+		it = "the record it belongs to"
+	}
+	switch d.Reason {
+	case ReasonUnknownAction:
+		return "This action is not known."
+	case ReasonNoSubject:
+		return "You are not signed in."
+	case ReasonUnknownSubject:
+		return "Your account is not known here; ask an administrator."
+	case ReasonNotFound:
+		return fmt.Sprintf("This %s does not exist, or you may not see it.", what)
+	case ReasonInvalidField:
+		return "Name the field to check."
+	case ReasonUndeclaredField:
+		return fmt.Sprintf("A %s has no field %q.", what, d.Field)
+	case ReasonNoRoles:
+		return "Your account has no role yet; ask an administrator for one."
+	case ReasonUnknownRole:
+		return "Your roles are not set up here; ask an administrator."
+	case ReasonNoGrant:
+		return fmt.Sprintf("You have no access to %s records; ask an administrator for it.", what)
+	case ReasonViewScope, ReasonUpdateScope, ReasonDeleteScope, ReasonFieldScope:
+		act := verb
+		if d.Reason == ReasonFieldScope {
+			act = verb + " field " + d.Field + " of"
+		}
+		switch d.Class {
+		case Others:
+			return fmt.Sprintf("You may not %s %s; ask a manager to make you the owner of %s, or for wider %s access.", act, this, it, verb)
+		case Unassigned:
+			return fmt.Sprintf("You may not %s %s while it is unassigned; claim %s if you may, or ask for %s access to unassigned records.", act, this, it, verb)
+		}
+		return fmt.Sprintf("You may not %s %s; ask an administrator for %s access to your own records.", act, this, verb)
+	case ReasonFollowerReadOnly:
+		if it != "it" {
+			return fmt.Sprintf("You follow %s, and followers may only view it; ask an owner of %s to make you an owner.", this, it)
+		}
+		return fmt.Sprintf("You follow %s, and followers may only view it; ask an owner to make you an owner.", this)
+	case ReasonAlreadyAssigned:
+		if d.SubjectRole == Owner {
+			return fmt.Sprintf("You already own %s.", this)
+		}
+		return fmt.Sprintf("%s is already assigned to someone else; ask a manager to reassign it to you.", capitalize(this))
+	case ReasonNoClaimPermission:
+		return fmt.Sprintf("You may not claim %s records; ask a manager to assign this one to you.", what)
+	case ReasonNoReassignPermission:
+		return fmt.Sprintf("You may not reassign %s records; ask a manager to reassign this one.", what)
+	case ReasonReassignOutOfScope:
+		return fmt.Sprintf("You may reassign only the %s records you may update; ask its owner or a manager.", what)
+	case ReasonNotOwner:
+		if it != "it" {
+			return fmt.Sprintf("Only the owners of %s or an administrator may change who owns and follows %s; ask one of them.", it, this)
+		}
+		return fmt.Sprintf("Only the owners of %s or an administrator may change who owns and follows it; ask one of them.", this)
+	case ReasonSynced:
+		return fmt.Sprintf("%s takes its owners from the record it belongs to; change them there.", capitalize(this))
+	case ReasonTargetCannotView:
+		return fmt.Sprintf("The person you picked could not see %s; pick someone whose role can.", this)
+	case ReasonUnknownTarget:
+		return "The person you picked is not known; pick an existing user."
+	case ReasonInactiveTarget:
+		return "The person you picked is inactive; pick an active user."
+	}
+	return "You may not do this."
+}
+
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
 // state describes the record as the subject sees it; for a synced record,
 // through its parent.
 func (d Decision) state() string { return d.through(d.ownState()) }

@@ -642,3 +642,76 @@ func TestBoundToAZeroPolicyDecodedInPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestForSubjectGolden pins the end-user sentence of every case in
+// testdata/subject_explanations.golden, and checks that none names a user
+// other than the subject, or the parent of a synced record.
+func TestForSubjectGolden(t *testing.T) {
+	p := testPolicy(t)
+	users := map[UserID]bool{}
+	for _, c := range decideCases {
+		users[c.s.ID] = true
+		for e := range c.r.Ownership.All() {
+			users[e.UserID] = true
+		}
+	}
+	var b strings.Builder
+	for _, c := range decideCases {
+		d := p.Decide(c.s, c.a, c.r)
+		if c.field != "" {
+			d = p.DecideField(c.s, c.a, c.r, c.field)
+		}
+		msg := d.ForSubject()
+		b.WriteString(c.name + "\n\t" + d.Reason.String() + ": " + msg + "\n")
+		for u := range users {
+			if u != "" && u != c.s.ID && containsWord(msg, string(u)) {
+				t.Errorf("%s: %q names user %s", c.name, msg, u)
+			}
+		}
+		if !c.r.Parent.IsZero() && strings.Contains(msg, c.r.Parent.String()) {
+			t.Errorf("%s: %q names the parent", c.name, msg)
+		}
+	}
+	golden(t, "subject_explanations.golden", b.String())
+}
+
+// TestForSubjectEveryReason checks that every reason has a sentence of its
+// own for the subject, that names nobody else.
+func TestForSubjectEveryReason(t *testing.T) {
+	for r := Reason(1); r < reasonEnd; r++ {
+		for _, class := range []Scope{Own, Unassigned, Others} {
+			d := Decision{Allowed: r.Allows(), Reason: r, Subject: "ann", Action: Update, Record: MustRef("contact/c1"),
+				Field: "amount", Class: class, Owner: "bob", Target: "carl", Parent: MustRef("account/a1")}
+			msg := d.ForSubject()
+			if msg == "" || strings.Contains(msg, "You may not do this") && !r.Allows() {
+				t.Errorf("%v: no sentence of its own: %q", r, msg)
+			}
+			for _, other := range []string{"bob", "carl", "account/a1", "ann"} {
+				if containsWord(msg, other) {
+					t.Errorf("%v: %q names %s", r, msg, other)
+				}
+			}
+		}
+	}
+}
+
+// containsWord reports whether w occurs in s as a whole word.
+func containsWord(s, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		j += i
+		before := j == 0 || !isWordByte(s[j-1])
+		after := j+len(w) == len(s) || !isWordByte(s[j+len(w)])
+		if before && after {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '/' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
