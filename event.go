@@ -3,6 +3,7 @@ package ownership
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -36,12 +37,32 @@ func (k EventKind) String() string {
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
 
+// ParseEventKind parses an event kind's name, such as "claimed".
+func ParseEventKind(s string) (EventKind, error) {
+	for k := EventCreated; k < eventKindEnd; k++ {
+		if eventKindName[k] == s {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: event kind %q", ErrInvalid, s)
+}
+
 // MarshalText implements [encoding.TextMarshaler].
 func (k EventKind) MarshalText() ([]byte, error) {
 	if k == 0 || k >= eventKindEnd {
 		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, k)
 	}
 	return []byte(k.String()), nil
+}
+
+// UnmarshalText implements [encoding.TextUnmarshaler].
+func (k *EventKind) UnmarshalText(b []byte) error {
+	v, err := ParseEventKind(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
 }
 
 // Event reports one committed change of a record: who did what, the
@@ -67,6 +88,29 @@ type Event struct {
 	// Rule names the assignment rule that chose the owner of a new record,
 	// or "".
 	Rule string `json:"rule,omitempty"`
+}
+
+// ID returns the event's stable identity, "type/id@version": a record's
+// versions are never reused, so two events with the same ID report the
+// same change. Consumers that may receive an event twice (from a relay
+// that delivers at least once) use it to act once.
+func (e Event) ID() string {
+	return e.Record.String() + "@" + strconv.FormatUint(e.Version, 10)
+}
+
+// EventStore is a [RecordStore] that keeps, with each write, the event
+// that reports it, in the same transaction: a transactional outbox. When
+// [Manager.Store] implements it, every change the Manager commits is
+// written with its event, so that an event exists exactly when its change
+// does (a crash between the two, or a rolled-back transaction, loses
+// neither one without the other), and a relay of the store delivers them.
+type EventStore interface {
+	RecordStore
+	// CompareAndSwapEvent is [RecordStore.CompareAndSwap] that also
+	// stores e, which reports the write, in the same transaction. The
+	// store sets e's Version to the version it gives the record (a record
+	// created again continues the versions of a deleted one).
+	CompareAndSwapEvent(ctx context.Context, r Record, e Event) (Record, error)
 }
 
 // Subscriber receives events. Calls come from the goroutine that made the

@@ -26,7 +26,13 @@ type Manager struct {
 	// the target of a reassignment or transfer can see the record. Without
 	// it, reassignments and transfers are refused.
 	Users Directory
-	// Subscribers receive an Event for every committed change.
+	// Subscribers receive an Event for every committed change, in the
+	// process, right after the write. A process that stops between the
+	// write and the call loses the call, and inside the host's transaction
+	// the call comes before the host commits or rolls back: for
+	// notifications that must not be lost, use a Store that keeps events
+	// with the writes ([EventStore], such as sqlstore's outbox) and its
+	// relay.
 	Subscribers []Subscriber
 	// Now returns the time stamped on events; nil means time.Now.
 	Now func() time.Time
@@ -176,13 +182,11 @@ func (m *Manager) change(ctx context.Context, by UserID, ref Ref, a Action, kind
 			return cur, nil
 		}
 		next.Version = cur.Version
-		stored, err := m.Store.CompareAndSwap(ctx, next)
+		stored, err := m.write(ctx, next, Event{
+			Kind: kind, By: by, Record: ref, Before: cur.Ownership,
+			Assigned: newOwners(cur.Ownership, next.Ownership),
+		})
 		if err == nil {
-			m.emit(ctx, Event{
-				Kind: kind, By: by, Record: ref, Before: cur.Ownership, After: stored.Ownership,
-				Mode: stored.Mode, Version: stored.Version, At: m.now(),
-				Assigned: newOwners(cur.Ownership, stored.Ownership),
-			})
 			return stored, nil
 		}
 		if !errors.Is(err, ErrConflict) {
@@ -193,6 +197,35 @@ func (m *Manager) change(ctx context.Context, by UserID, ref Ref, a Action, kind
 		}
 		runtime.Gosched()
 	}
+}
+
+// write stores r by compare-and-swap and then tells the subscribers, with
+// e completed from the write (list after, mode, version, time). A store
+// that keeps events ([EventStore]) stores e in the same transaction.
+func (m *Manager) write(ctx context.Context, r Record, e Event) (Record, error) {
+	e.After, e.Mode, e.At = r.Ownership, r.Mode, m.now()
+	var stored Record
+	var err error
+	if es, ok := m.Store.(EventStore); ok {
+		stored, err = es.CompareAndSwapEvent(ctx, r, e)
+	} else {
+		stored, err = m.Store.CompareAndSwap(ctx, r)
+	}
+	if err != nil {
+		return Record{}, err
+	}
+	e.After, e.Version = stored.Ownership, stored.Version
+	m.emit(ctx, e)
+	return stored, nil
+}
+
+// WithStore returns a copy of m that works on s: for instance a store
+// bound to the host's transaction, so that the host's own writes and the
+// ownership changes commit or roll back together.
+func (m *Manager) WithStore(s RecordStore) *Manager {
+	c := *m
+	c.Store = s
+	return &c
 }
 
 // unchanged reports whether writing next over cur would change nothing
@@ -280,15 +313,13 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 		return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
 	}
 	r.Ownership, r.Version = l, 0
-	stored, err := m.Store.CompareAndSwap(ctx, r)
+	stored, err := m.write(ctx, r, Event{
+		Kind: EventCreated, By: c.Creator.ID, Record: r.Ref,
+		Assigned: newOwners(List{}, l), Rule: rule,
+	})
 	if err != nil {
 		return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
 	}
-	m.emit(ctx, Event{
-		Kind: EventCreated, By: c.Creator.ID, Record: r.Ref, After: stored.Ownership,
-		Mode: stored.Mode, Version: stored.Version, At: m.now(),
-		Assigned: newOwners(List{}, stored.Ownership), Rule: rule,
-	})
 	if stored.Mode == SyncWithParent {
 		// The parent may have changed between the copy and the write, and
 		// its propagation may not have seen this record yet: check again.

@@ -43,7 +43,7 @@ func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: user %q: fields: %w", u.ID, err)
 	}
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO ownership_users (`+userColumns+`)
+	_, err = s.conn().ExecContext(ctx, s.q(`INSERT INTO ownership_users (`+userColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (id) DO UPDATE SET
 			login = excluded.login, email = excluded.email,
@@ -52,7 +52,7 @@ func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 			skills = excluded.skills, fields = excluded.fields`),
 		string(u.ID), u.Login, u.Email, u.GivenName, u.LastName, roles, u.Inactive, skills, fields)
 	if err != nil {
-		return fail(ctx, fmt.Sprintf("put user %q", u.ID), err)
+		return s.fail(ctx, fmt.Sprintf("put user %q", u.ID), err)
 	}
 	return nil
 }
@@ -90,13 +90,13 @@ func (s *Store) User(ctx context.Context, id ownership.UserID) (ownership.User, 
 	if id == "" || !storable(string(id)) {
 		return ownership.User{}, fmt.Errorf("%w: user %q", ownership.ErrNotFound, id)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users WHERE id = $1`), string(id))
+	rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users WHERE id = $1`), string(id))
 	if err != nil {
-		return ownership.User{}, fail(ctx, fmt.Sprintf("user %q", id), err)
+		return ownership.User{}, s.fail(ctx, fmt.Sprintf("user %q", id), err)
 	}
 	us, err := scanUsers(rows)
 	if err != nil {
-		return ownership.User{}, fail(ctx, fmt.Sprintf("user %q", id), err)
+		return ownership.User{}, s.fail(ctx, fmt.Sprintf("user %q", id), err)
 	}
 	if len(us) == 0 {
 		return ownership.User{}, fmt.Errorf("%w: user %q", ownership.ErrNotFound, id)
@@ -135,13 +135,13 @@ func (s *Store) UserBy(ctx context.Context, field, value string) (ownership.User
 			cond = `EXISTS (SELECT 1 FROM json_each(ownership_users.fields) j WHERE j.key = $2 AND j.type = 'text' AND j.value = $1)`
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users WHERE `+cond+` ORDER BY id`), args...)
+	rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users WHERE `+cond+` ORDER BY id`), args...)
 	if err != nil {
-		return ownership.User{}, fail(ctx, "user by "+field, err)
+		return ownership.User{}, s.fail(ctx, "user by "+field, err)
 	}
 	us, err := scanUsers(rows)
 	if err != nil {
-		return ownership.User{}, fail(ctx, "user by "+field, err)
+		return ownership.User{}, s.fail(ctx, "user by "+field, err)
 	}
 	switch len(us) {
 	case 0:

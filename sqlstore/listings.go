@@ -65,18 +65,18 @@ func (s *Store) Children(ctx context.Context, parent ownership.Ref) iter.Seq2[ow
 			cond = ` AND (type, id) > ($4, $5)`
 			args = append(args, after.Ref.Type, after.Ref.ID)
 		}
-		rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM (
+		rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM (
 				SELECT type, id, parent_type, parent_id, mode, version, fields FROM ownership_records
 				WHERE parent_type = $1 AND parent_id = $2 AND parent_type <> ''`+cond+`
 				ORDER BY type, id LIMIT $3
 			) r`+entriesJoin+`
 			ORDER BY r.type, r.id, e.position`), args...)
 		if err != nil {
-			return nil, fail(ctx, "children of "+parent.String(), err)
+			return nil, s.fail(ctx, "children of "+parent.String(), err)
 		}
 		recs, err := scanRecords(rows)
 		if err != nil {
-			return nil, fail(ctx, "children of "+parent.String(), err)
+			return nil, s.fail(ctx, "children of "+parent.String(), err)
 		}
 		return recs, nil
 	})
@@ -96,23 +96,23 @@ func (s *Store) RecordsOf(ctx context.Context, user ownership.UserID) iter.Seq2[
 			cond = ` AND (record_type, record_id) > ($3, $4)`
 			args = append(args, after.Type, after.ID)
 		}
-		rows, err := s.db.QueryContext(ctx, s.q(`SELECT record_type, record_id FROM ownership_entries
+		rows, err := s.conn().QueryContext(ctx, s.q(`SELECT record_type, record_id FROM ownership_entries
 			WHERE user_id = $1`+cond+`
 			ORDER BY record_type, record_id LIMIT $2`), args...)
 		if err != nil {
-			return nil, fail(ctx, "records of "+string(user), err)
+			return nil, s.fail(ctx, "records of "+string(user), err)
 		}
 		defer rows.Close()
 		var out []ownership.Ref
 		for rows.Next() {
 			var r ownership.Ref
 			if err := rows.Scan(&r.Type, &r.ID); err != nil {
-				return nil, fail(ctx, "records of "+string(user), err)
+				return nil, s.fail(ctx, "records of "+string(user), err)
 			}
 			out = append(out, r)
 		}
 		if err := rows.Err(); err != nil {
-			return nil, fail(ctx, "records of "+string(user), err)
+			return nil, s.fail(ctx, "records of "+string(user), err)
 		}
 		return out, nil
 	})
@@ -134,8 +134,8 @@ func (s *Store) CountOwned(ctx context.Context, user ownership.UserID, recordTyp
 		args = append(args, recordType)
 	}
 	var n int
-	if err := s.db.QueryRowContext(ctx, s.q(query), args...).Scan(&n); err != nil {
-		return 0, fail(ctx, "count records of "+string(user), err)
+	if err := s.conn().QueryRowContext(ctx, s.q(query), args...).Scan(&n); err != nil {
+		return 0, s.fail(ctx, "count records of "+string(user), err)
 	}
 	return n, nil
 }

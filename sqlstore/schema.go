@@ -13,8 +13,10 @@ import (
 //
 // In the statement texts, {key} is the type of a column that is sorted or
 // compared (text compared byte by byte, as Go compares strings), {text} of
-// one that is only shown, {json} of a JSON document and {bool} of a
-// boolean.
+// one that is only shown, {json} of a JSON document, {bool} of a
+// boolean, and {seq} the column definition of an ever-increasing integer
+// primary key whose values are never reused. A statement that begins with
+// "-- postgres" runs on PostgreSQL only.
 //
 // ownership_records holds one row per record. has_owner is the
 // denormalised "the list names an owner", kept in the same transaction as
@@ -83,10 +85,53 @@ var migrations = [...][]string{
 			PRIMARY KEY (type, id)
 		)`,
 	},
+	// The outbox: one row per committed change, written in the change's
+	// transaction, delivered by a Relay. seq orders the events of one
+	// record (a record's writes are serialised by its row lock, so its
+	// events get increasing seqs); event_id is the event's stable id.
+	// state: 0 pending, 1 delivered, 2 dead (given up). Times are Unix
+	// microseconds: available_at is when a pending event may next be tried
+	// (backoff), leased_until until when a relay holds it, lease the
+	// token of that relay's claim. The partial indexes keep the pending
+	// events, the queue the relay reads, small and apart from the rest.
+	3: {
+		`CREATE TABLE IF NOT EXISTS ownership_events (
+			seq          {seq},
+			event_id     {key} NOT NULL UNIQUE,
+			record_type  {key} NOT NULL,
+			record_id    {key} NOT NULL,
+			version      BIGINT NOT NULL,
+			payload      {text} NOT NULL,
+			state        SMALLINT NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
+			attempts     INTEGER NOT NULL DEFAULT 0,
+			available_at BIGINT NOT NULL DEFAULT 0,
+			leased_until BIGINT NOT NULL DEFAULT 0,
+			lease        {key} NOT NULL DEFAULT '',
+			last_error   {text} NOT NULL DEFAULT '',
+			done_at      BIGINT NOT NULL DEFAULT 0
+		)`,
+		`CREATE INDEX IF NOT EXISTS ownership_events_pending
+			ON ownership_events (seq) WHERE state = 0`,
+		`CREATE INDEX IF NOT EXISTS ownership_events_record
+			ON ownership_events (record_type, record_id, seq) WHERE state = 0`,
+		`CREATE INDEX IF NOT EXISTS ownership_events_done
+			ON ownership_events (done_at) WHERE state <> 0`,
+		// Relays LISTEN on ownership_events; the trigger wakes them when
+		// a transaction that wrote events commits, at no cost to the
+		// writer (a notification is sent once per transaction).
+		`-- postgres
+		CREATE OR REPLACE FUNCTION ownership_events_notify() RETURNS trigger
+		LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('ownership_events', ''); RETURN NULL; END $$`,
+		`-- postgres
+		DROP TRIGGER IF EXISTS ownership_events_notify ON ownership_events`,
+		`-- postgres
+		CREATE TRIGGER ownership_events_notify AFTER INSERT ON ownership_events
+		FOR EACH STATEMENT EXECUTE FUNCTION ownership_events_notify()`,
+	},
 }
 
 // SchemaVersion is the version of the schema that [Store.Migrate] creates.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // A compile-time check that SchemaVersion is the last migration.
 var _ = [1]struct{}{}[len(migrations)-1-SchemaVersion]
@@ -95,10 +140,12 @@ var _ = [1]struct{}{}[len(migrations)-1-SchemaVersion]
 func (d Dialect) ddl(stmt string) string {
 	var r *strings.Replacer
 	if d == Postgres {
-		r = strings.NewReplacer("{key}", `TEXT COLLATE "C"`, "{text}", "TEXT", "{json}", "JSONB", "{bool}", "BOOLEAN")
+		r = strings.NewReplacer("{key}", `TEXT COLLATE "C"`, "{text}", "TEXT", "{json}", "JSONB", "{bool}", "BOOLEAN",
+			"{seq}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
 	} else {
 		// SQLite compares text byte by byte (BINARY) unless told otherwise.
-		r = strings.NewReplacer("{key}", "TEXT", "{text}", "TEXT", "{json}", "TEXT", "{bool}", "BOOLEAN")
+		r = strings.NewReplacer("{key}", "TEXT", "{text}", "TEXT", "{json}", "TEXT", "{bool}", "BOOLEAN",
+			"{seq}", "INTEGER PRIMARY KEY AUTOINCREMENT")
 	}
 	return r.Replace(stmt)
 }
@@ -131,6 +178,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		for v := current + 1; v <= SchemaVersion; v++ {
 			for _, stmt := range migrations[v] {
+				if strings.HasPrefix(stmt, "-- postgres") && s.d != Postgres {
+					continue
+				}
 				if _, err := tx.ExecContext(ctx, s.d.ddl(stmt)); err != nil {
 					return fmt.Errorf("version %d: %w", v, err)
 				}

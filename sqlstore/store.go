@@ -22,13 +22,27 @@ import (
 // is one conditional UPDATE, so that concurrent writers of one record are
 // serialised by the database and exactly one of them wins each version.
 //
-// Create a Store with [New] and the schema with [Store.Migrate].
+// Create a Store with [New] and the schema with [Store.Migrate]. A Store
+// bound to the host's transaction ([Store.InTx]) reads and writes through
+// that transaction instead.
 type Store struct {
 	db *sql.DB
 	d  Dialect
+	tx *sql.Tx // the host's transaction, or nil
 }
 
-var _ ownership.Store = (*Store)(nil)
+var (
+	_ ownership.Store      = (*Store)(nil)
+	_ ownership.EventStore = (*Store)(nil)
+)
+
+// ErrTxAborted reports that the host's transaction, to which a store was
+// bound with [Store.InTx], can no longer be used: the database aborted it
+// (a serialization failure or a deadlock on PostgreSQL, or an earlier
+// failed statement of the host's). Nothing of it will commit. Roll it back
+// and run the whole transaction again; retrying inside it cannot succeed,
+// so the Manager does not.
+var ErrTxAborted = errors.New("sqlstore: transaction aborted")
 
 // New returns a store over db, which speaks dialect d. It does not touch
 // the database; call [Store.Migrate] once before use.
@@ -47,6 +61,44 @@ func New(db *sql.DB, d Dialect) *Store {
 
 // DB returns the database the store works on.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// InTx returns a store that reads and writes through the host's
+// transaction tx, which must belong to the store's database: the host's
+// own changes and the ownership changes then commit or roll back together,
+// events included. Use it for one transaction, with
+// [ownership.Manager.WithStore]:
+//
+//	tx, err := db.BeginTx(ctx, nil)
+//	...
+//	_, err = tx.ExecContext(ctx, `INSERT INTO contacts ...`)
+//	_, err = manager.WithStore(st.InTx(tx)).Create(ctx, rec, creation)
+//	...
+//	err = tx.Commit()
+//
+// Each write runs in a savepoint, so a write that fails (a conflict, a
+// refused record) leaves the host's transaction as it was and usable. A
+// compare-and-swap that loses to another writer is a conflict that the
+// Manager retries within the transaction, reading again; on PostgreSQL
+// this needs the transaction at READ COMMITTED (the default): at
+// REPEATABLE READ or SERIALIZABLE, and on a deadlock, the database aborts
+// the transaction and the error wraps [ErrTxAborted].
+//
+// InTx panics if tx is nil, a mistake in the program.
+func (s *Store) InTx(tx *sql.Tx) *Store {
+	if tx == nil {
+		panic("sqlstore: InTx: nil *sql.Tx (begin one with db.BeginTx first)")
+	}
+	return &Store{db: s.db, d: s.d, tx: tx}
+}
+
+// conn returns what statements run on: the host's transaction, or the
+// database.
+func (s *Store) conn() execer {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.db
+}
 
 // Dialect returns the dialect the store speaks.
 func (s *Store) Dialect() Dialect { return s.d }
@@ -70,6 +122,9 @@ func (s *Store) q(query string) string { return s.d.rebind(query) }
 // what committed before it, and a serialization failure or deadlock the
 // database reports anyway is a conflict, which callers retry.
 func (s *Store) inTx(ctx context.Context, what string, fn func(tx execer) error) error {
+	if s.tx != nil {
+		return s.inSavepoint(ctx, what, fn)
+	}
 	var opts *sql.TxOptions
 	if s.d == Postgres {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
@@ -86,6 +141,46 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(tx execer) error)
 		return fail(ctx, what, err)
 	}
 	return nil
+}
+
+// inSavepoint runs fn inside the host's transaction, in a savepoint that
+// is rolled back if fn fails, so that a failed write leaves the host's
+// transaction as it was.
+func (s *Store) inSavepoint(ctx context.Context, what string, fn func(tx execer) error) error {
+	if _, err := s.tx.ExecContext(ctx, `SAVEPOINT ownership_write`); err != nil {
+		return failTx(ctx, what, err)
+	}
+	if err := fn(s.tx); err != nil {
+		if _, rerr := s.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT ownership_write`); rerr != nil {
+			return failTx(ctx, what, errors.Join(err, rerr))
+		}
+		_, _ = s.tx.ExecContext(ctx, `RELEASE SAVEPOINT ownership_write`)
+		return failTx(ctx, what, err)
+	}
+	if _, err := s.tx.ExecContext(ctx, `RELEASE SAVEPOINT ownership_write`); err != nil {
+		return failTx(ctx, what, err)
+	}
+	return nil
+}
+
+// failTx is fail for a statement in the host's transaction: a failure that
+// aborted the transaction wraps ErrTxAborted rather than ErrConflict, since
+// retrying inside it cannot succeed.
+func failTx(ctx context.Context, what string, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	if errors.Is(err, sql.ErrTxDone) {
+		return fmt.Errorf("%w: sqlstore: %s: %v", ErrTxAborted, what, err)
+	}
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		switch coded.SQLState() {
+		case "40001", "40P01", "25P02": // serialization failure, deadlock, transaction already aborted
+			return fmt.Errorf("%w: sqlstore: %s: %v", ErrTxAborted, what, err)
+		}
+	}
+	return fail(ctx, what, err)
 }
 
 // fail shapes an error of the database for the caller: the context's own
@@ -107,6 +202,15 @@ func fail(ctx context.Context, what string, err error) error {
 		}
 	}
 	return fmt.Errorf("sqlstore: %s: %w", what, err)
+}
+
+// fail is the package's fail, or failTx for a store bound to the host's
+// transaction.
+func (s *Store) fail(ctx context.Context, what string, err error) error {
+	if s.tx != nil {
+		return failTx(ctx, what, err)
+	}
+	return fail(ctx, what, err)
 }
 
 // storable reports whether SQL text can hold s as it is: valid UTF-8
@@ -243,14 +347,14 @@ func (s *Store) Get(ctx context.Context, ref ownership.Ref) (ownership.Record, e
 	if !ref.Valid() || !storableRef(ref) {
 		return ownership.Record{}, fmt.Errorf("%w: record %s", ownership.ErrNotFound, ref)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
+	rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
 		WHERE r.type = $1 AND r.id = $2 ORDER BY e.position`), ref.Type, ref.ID)
 	if err != nil {
-		return ownership.Record{}, fail(ctx, "get "+ref.String(), err)
+		return ownership.Record{}, s.fail(ctx, "get "+ref.String(), err)
 	}
 	recs, err := scanRecords(rows)
 	if err != nil {
-		return ownership.Record{}, fail(ctx, "get "+ref.String(), err)
+		return ownership.Record{}, s.fail(ctx, "get "+ref.String(), err)
 	}
 	if len(recs) == 0 {
 		return ownership.Record{}, fmt.Errorf("%w: record %s", ownership.ErrNotFound, ref)
@@ -263,6 +367,22 @@ func (s *Store) Get(ctx context.Context, ref ownership.Ref) (ownership.Record, e
 // or an UPDATE conditioned on the version (version = r.Version), then the
 // list's entries rewritten. Zero rows touched is a conflict.
 func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownership.Record, error) {
+	return s.cas(ctx, r, nil)
+}
+
+// CompareAndSwapEvent implements [ownership.EventStore]: CompareAndSwap
+// that also appends e to the outbox (the ownership_events table) in the
+// same transaction, with the version the write gives the record. A
+// [Relay] delivers it.
+func (s *Store) CompareAndSwapEvent(ctx context.Context, r ownership.Record, e ownership.Event) (ownership.Record, error) {
+	if e.Record != r.Ref {
+		return ownership.Record{}, fmt.Errorf("%w: event for %s written with record %s", ownership.ErrInvalid, e.Record, r.Ref)
+	}
+	return s.cas(ctx, r, &e)
+}
+
+// cas is CompareAndSwap, appending e to the outbox when it is not nil.
+func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event) (ownership.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return ownership.Record{}, err
 	}
@@ -326,7 +446,14 @@ func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownersh
 				return err
 			}
 		}
-		return s.insertEntries(ctx, tx, r)
+		if err := s.insertEntries(ctx, tx, r); err != nil {
+			return err
+		}
+		if e == nil {
+			return nil
+		}
+		e.Version = r.Version + 1
+		return s.appendEvent(ctx, tx, *e)
 	})
 	if err != nil {
 		return ownership.Record{}, err
