@@ -33,8 +33,8 @@ import (
 // rolled-back one did. No synced child may differ from its parent.
 
 const (
-	crashChildVar  = "OWNERSHIP_CRASH_CHILD"  // "sqlite:<path>" or "postgres:<schema>"
-	crashSeedVar   = "OWNERSHIP_CRASH_SEED"   // the child's random seed
+	crashChildVar  = "OWNERSHIP_CRASH_CHILD"   // "sqlite:<path>" or "postgres:<schema>"
+	crashSeedVar   = "OWNERSHIP_CRASH_SEED"    // the child's random seed
 	crashConsumers = `ownership_test_consumed` // the consumer's table
 )
 
