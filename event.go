@@ -125,14 +125,3 @@ type SubscriberFunc func(ctx context.Context, e Event)
 
 // HandleEvent calls f(ctx, e).
 func (f SubscriberFunc) HandleEvent(ctx context.Context, e Event) { f(ctx, e) }
-
-// newOwners returns the owners of after that are not owners of before.
-func newOwners(before, after List) []UserID {
-	var out []UserID
-	for _, e := range after.items() {
-		if e.Role == Owner && !before.IsOwner(e.UserID) {
-			out = append(out, e.UserID)
-		}
-	}
-	return out
-}

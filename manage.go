@@ -184,7 +184,7 @@ func (m *Manager) change(ctx context.Context, by UserID, ref Ref, a Action, kind
 		next.Version = cur.Version
 		stored, err := m.write(ctx, next, Event{
 			Kind: kind, By: by, Record: ref, Before: cur.Ownership,
-			Assigned: newOwners(cur.Ownership, next.Ownership),
+			Assigned: next.Ownership.OwnersAdded(cur.Ownership),
 		})
 		if err == nil {
 			return stored, nil
@@ -315,7 +315,7 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 	r.Ownership, r.Version = l, 0
 	stored, err := m.write(ctx, r, Event{
 		Kind: EventCreated, By: c.Creator.ID, Record: r.Ref,
-		Assigned: newOwners(List{}, l), Rule: rule,
+		Assigned: l.OwnersAdded(List{}), Rule: rule,
 	})
 	if err != nil {
 		return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)

@@ -339,6 +339,19 @@ func (l List) Without(id UserID) List {
 	return listOf(append(out, cur[i+1:]...))
 }
 
+// OwnersAdded returns the owners of l that are not owners of before, in
+// list order: the users to tell that a record was assigned to them
+// ([Event].Assigned).
+func (l List) OwnersAdded(before List) []UserID {
+	var out []UserID
+	for _, e := range l.items() {
+		if e.Role == Owner && !before.IsOwner(e.UserID) {
+			out = append(out, e.UserID)
+		}
+	}
+	return out
+}
+
 // Equal reports whether l and m have the same entries, details included, in
 // the same order.
 func (l List) Equal(m List) bool { return slices.Equal(l.items(), m.items()) }

@@ -3,6 +3,7 @@ package ownership
 import (
 	"context"
 	"iter"
+	"time"
 )
 
 // The storage interfaces a host implements so that the operations of
@@ -51,6 +52,35 @@ type Directory interface {
 	// equals value exactly: an error wrapping ErrNotFound when none does,
 	// and one wrapping ErrConflict, naming the users, when several do.
 	UserBy(ctx context.Context, field, value string) (User, error)
+}
+
+// DescendantSyncer is implemented by stores that bring the synced
+// descendants of a record in line with its ownership in a few set-based
+// statements per batch, instead of a read and a compare-and-swap per
+// record. [Manager.Propagate] uses it for the default propagation
+// ([FollowSynced], not a dry run), which follows every change.
+type DescendantSyncer interface {
+	// SyncDescendants gives l, the effective ownership of root, to every
+	// record synced with root: its synced children, their synced
+	// children, and so on, stopping at independent records. Each record
+	// is written by compare-and-swap on the version it was read at, with
+	// an event (kind synced, at at) stored with it when the store keeps
+	// events; a record that changed since it was read is not written and
+	// is counted in Conflicts, for the caller to run again with root's
+	// list read afresh. Records that already hold l's entries are not
+	// written.
+	SyncDescendants(ctx context.Context, root Ref, l List, at time.Time) (BulkSync, error)
+}
+
+// BulkSync is what one run of [DescendantSyncer.SyncDescendants] did.
+type BulkSync struct {
+	// Events report the records written, one each, in ref order.
+	Events []Event
+	// Unchanged counts the records that already matched.
+	Unchanged int
+	// Conflicts counts the records that changed while the run read them
+	// and were not written.
+	Conflicts int
 }
 
 // Store is everything a complete storage backend offers.

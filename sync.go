@@ -173,6 +173,9 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 	if opt.Follow > FollowAll {
 		return rep, fmt.Errorf("%w: propagate %s: follow option %d", ErrInvalid, parent, opt.Follow)
 	}
+	if ds, ok := m.Store.(DescendantSyncer); ok && opt.Follow == FollowSynced && !opt.DryRun {
+		return m.bulkPropagate(ctx, ds, parent)
+	}
 	var plan *overlay // a dry run's writes, read back by later levels
 	if opt.DryRun {
 		plan = &overlay{RecordStore: ss, recs: map[Ref]Record{}}
@@ -219,6 +222,49 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 		level, first = next, false
 	}
 	return rep, nil
+}
+
+// bulkPropagate propagates the effective ownership of parent to its synced
+// descendants through a store that does it set-based. Records that
+// changed during a run (another propagation got there first) are run
+// again, with parent's list read afresh, so a later change is never
+// overtaken.
+func (m *Manager) bulkPropagate(ctx context.Context, ds DescendantSyncer, parent Ref) (SyncReport, error) {
+	var rep SyncReport
+	changed := map[Ref]bool{}
+	for attempt := 1; ; attempt++ {
+		root, err := m.Store.Get(ctx, parent)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return rep, nil // deleted: nothing to follow
+			}
+			return rep, fmt.Errorf("ownership: reading %s: %w", parent, err)
+		}
+		l, err := Effective(ctx, m.Store, root)
+		if err != nil {
+			return rep, err
+		}
+		res, err := ds.SyncDescendants(ctx, parent, l, m.now())
+		for _, e := range res.Events {
+			m.emit(ctx, e)
+			if !changed[e.Record] {
+				changed[e.Record] = true
+				rep.Changed = append(rep.Changed, e.Record)
+			}
+		}
+		if err != nil {
+			return rep, fmt.Errorf("ownership: propagating %s: %w", parent, err)
+		}
+		// The last run saw every descendant; those written by an earlier
+		// run count as changed, once.
+		rep.Unchanged = max(0, res.Unchanged+len(res.Events)-len(rep.Changed))
+		if res.Conflicts == 0 {
+			return rep, nil
+		}
+		if attempt >= m.maxAttempts() {
+			return rep, fmt.Errorf("%w: %d descendants of %s kept changing while they were synced; run Propagate again", ErrConflict, res.Conflicts, parent)
+		}
+	}
 }
 
 // isGone reports whether ref no longer exists, to tell a child deleted

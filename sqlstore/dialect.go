@@ -54,3 +54,13 @@ func (d Dialect) rebind(q string) string {
 	}
 	return q
 }
+
+// keyParam returns the n-th parameter as a key column's text, for row
+// values built from parameters (VALUES lists), which have no column to
+// take their type and collation from.
+func (d Dialect) keyParam(n int) string {
+	if d == SQLite {
+		return "CAST(" + d.placeholder(n) + " AS TEXT)"
+	}
+	return "CAST(" + d.placeholder(n) + ` AS TEXT) COLLATE "C"`
+}

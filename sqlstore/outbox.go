@@ -37,6 +37,22 @@ func (s *Store) appendEvent(ctx context.Context, tx execer, e ownership.Event) e
 	return err
 }
 
+// appendEvents writes events to the outbox with multi-row INSERTs.
+func (s *Store) appendEvents(ctx context.Context, tx execer, events []ownership.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	rows := make([][]any, 0, len(events))
+	for _, e := range events {
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("%w: event of %s: %v", ownership.ErrInvalid, e.Record, err)
+		}
+		rows = append(rows, []any{e.ID(), e.Record.Type, e.Record.ID, int64(e.Version), string(payload)})
+	}
+	return s.insertRows(ctx, tx, `INSERT INTO ownership_events (event_id, record_type, record_id, version, payload) VALUES `, rows)
+}
+
 // micros is t in Unix microseconds, the outbox's unit of time.
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
