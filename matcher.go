@@ -24,7 +24,9 @@ const (
 	NormalizeCasefold
 	// NormalizeEmail compares the email addresses the values hold, as
 	// [CanonicalEmail] gives them: "John G. Smith <JOHN@x.io>" matches
-	// "john@x.io". A value that is not one address matches nobody.
+	// "john@x.io", and "ann@bücher.de" matches "ann@xn--bcher-kva.de"; the
+	// local part folds ASCII case only, so "ſam@x.io" does not match
+	// "sam@x.io". A value that is not one address matches nobody.
 	NormalizeEmail
 )
 
@@ -92,9 +94,10 @@ type OwnerField struct {
 	Normalize Normalizer `json:"normalize,omitempty"`
 	// CaseSensitiveLocal makes the email normaliser keep the case of the
 	// local part (the domain is folded regardless). False, the default,
-	// folds it: RFC 5321 lets a server tell John@ from john@, but nearly
-	// none does, and directories and inbound mail disagree on case. It is
-	// an error with any other normaliser.
+	// folds its ASCII letters: RFC 5321 lets a server tell John@ from
+	// john@, but nearly none does, and directories and inbound mail
+	// disagree on case. Other letters are never folded. It is an error
+	// with any other normaliser.
 	CaseSensitiveLocal bool `json:"case_sensitive_local,omitempty"`
 }
 
