@@ -84,7 +84,8 @@ var idnaProfile = idna.New(
 // single character, the aliases such as U+212A KELVIN SIGN (K), U+2126
 // OHM SIGN (Ω), U+212B ANGSTROM SIGN (Å) and the CJK compatibility
 // ideographs, are kept as written, since NFC would make them equal to the
-// letter they look like. A quoted local part loses its quotes
+// letter they look like. [Matcher.Problems] reports directory addresses
+// that differ only by such folding. A quoted local part loses its quotes
 // when it does not need them ("john.smith"@x.io is john.smith@x.io) and is
 // otherwise quoted with the fewest escapes.
 //
