@@ -25,6 +25,15 @@ const (
 	// NormalizeCasefold compares values as [strings.EqualFold] does:
 	// Unicode simple case folding, rune by rune. Bytes that are not UTF-8
 	// compare exactly.
+	//
+	// It is meant for identifiers that are not email addresses (logins,
+	// team names) and folds more than ASCII case: "ſam" (long s) matches
+	// "sam", and "\u212Aim" (Kelvin sign) matches "kim". Use it on a field
+	// users cannot set for themselves, or that the directory keeps unique
+	// under the same folding; otherwise a user could name themselves so
+	// as to share another's value and leave that user's records without
+	// an owner ([ErrAmbiguous]). For addresses use NormalizeEmail, which
+	// folds only what mail systems fold.
 	NormalizeCasefold
 	// NormalizeEmail compares the email addresses the values hold, as
 	// [CanonicalEmail] gives them: "John G. Smith <JOHN@x.io>" matches
