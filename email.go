@@ -58,12 +58,12 @@ var idnaProfile = idna.New(
 // another or makes them ownerless.
 //
 // The domain is an IDNA domain name (UTS #46 with nontransitional
-// processing, as in browsers and mail servers since IDNA2008) in its ASCII
-// form: "BÜCHER.de", "bücher.de" and "XN--BCHER-KVA.de" all give
+// processing, which treats ß and ς as IDNA2008 does) in its ASCII form:
+// "BÜCHER.de", "bücher.de" and "XN--BCHER-KVA.de" all give
 // "xn--bcher-kva.de". The ASCII form, not the Unicode one, is canonical
-// because it is what DNS and every mail server take, because RFC 5321's
-// length limits apply to it, and because an A-label has exactly one
-// spelling, so keys compare byte for byte. Nontransitional processing
+// because it is what DNS uses and every mail server accepts, because RFC
+// 5321's length limits apply to it, and because an A-label has exactly
+// one spelling, so keys compare byte for byte. Nontransitional processing
 // keeps "ς" (final sigma) apart from "σ" and "ß" apart from "ss":
 // "σας.gr" and "σασ.gr" are different domains, as are "straße.de" and
 // "strasse.de" ("STRAẞE.de", with a capital sharp s, is "strasse.de" under
@@ -85,9 +85,9 @@ var idnaProfile = idna.New(
 // OHM SIGN (Ω), U+212B ANGSTROM SIGN (Å) and the CJK compatibility
 // ideographs, are kept as written, since NFC would make them equal to the
 // letter they look like. [Matcher.Problems] reports directory addresses
-// that differ only by such folding. A quoted local part loses its quotes
-// when it does not need them ("john.smith"@x.io is john.smith@x.io) and is
-// otherwise quoted with the fewest escapes.
+// that differ only by the folding left out here. A quoted local part loses
+// its quotes when it does not need them ("john.smith"@x.io is
+// john.smith@x.io) and is otherwise quoted with the fewest escapes.
 //
 // The canonical form of a canonical form is itself.
 //
