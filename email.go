@@ -1,8 +1,13 @@
 package ownership
 
 import (
+	"bytes"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 )
 
 // This file holds the parser behind [NormalizeEmail]: one RFC 5322 mailbox
@@ -10,13 +15,28 @@ import (
 // on net/mail because the matcher needs what net/mail does not give: a
 // canonical form that is stable under re-parsing, case folding in the same
 // pass, errors that say where the input went wrong, and no allocation on
-// the way to a map lookup.
+// the way to a map lookup for ASCII addresses.
 
 // Limits of a canonical address, from RFC 5321 (section 4.5.3.1): a path is
 // at most 256 octets with its angle brackets, a local part at most 64.
 const (
 	maxAddress = 254
 	maxLocal   = 64
+	maxLabel   = 63 // a domain label, RFC 1035
+)
+
+// idnaProfile maps and checks domains that are not plain ASCII host names:
+// UTS #46 mapping (case, width, NFC) with nontransitional processing, so
+// that ß and ς stay themselves instead of becoming ss and σ as IDNA2003
+// had it, the STD3 rules (letters, digits and hyphens), the hyphen, joiner
+// and bidi rules of IDNA2008, and DNS lengths. It is idna.Lookup plus
+// VerifyDNSLength, spelled out so that a change of idna.Lookup's defaults
+// cannot change keys.
+var idnaProfile = idna.New(
+	idna.MapForLookup(),
+	idna.Transitional(false),
+	idna.BidiRule(),
+	idna.VerifyDNSLength(true),
 )
 
 // CanonicalEmail returns the canonical form of the one email address in s,
@@ -31,20 +51,52 @@ const (
 // in unquoted display names ("John G. Smith"), which mail clients still
 // write. UTF-8 is accepted where RFC 6532 allows it.
 //
-// The canonical form is the bare address: the domain in lower case (Unicode
-// simple case folding, as [strings.EqualFold]); the local part likewise,
-// unless caseSensitiveLocal is set; a quoted local part without its quotes
-// when it does not need them ("john.smith"@x.io is john.smith@x.io) and
-// otherwise quoted with the fewest escapes; white space in domain literals
-// removed. No IDNA mapping and no Unicode normalisation is applied, so an
-// A-label ("xn--...") and its U-label are different domains. The
-// canonical form of a canonical form is itself.
+// The canonical form is the bare address. Its parts are compared as mail
+// systems compare them, and no further: where they disagree, two
+// addresses are kept apart, because a false split leaves a record
+// unassigned, visibly, while a false merge gives one user's records to
+// another or makes them ownerless.
+//
+// The domain is an IDNA domain name (UTS #46 with nontransitional
+// processing, which treats ß and ς as IDNA2008 does) in its ASCII form:
+// "BÜCHER.de", "bücher.de" and "XN--BCHER-KVA.de" all give
+// "xn--bcher-kva.de". The ASCII form, not the Unicode one, is canonical
+// because it is what DNS uses and every mail server accepts, because RFC
+// 5321's length limits apply to it, and because an A-label has exactly
+// one spelling, so keys compare byte for byte. Nontransitional processing
+// keeps "ς" (final sigma) apart from "σ" and "ß" apart from "ss":
+// "σας.gr" and "σασ.gr" are different domains, as are "straße.de" and
+// "strasse.de" ("STRAẞE.de", with a capital sharp s, is "strasse.de" under
+// UTS #46). A domain that IDNA refuses (a character outside letters,
+// digits and '-' such as '_', a label that begins or ends with '-' or has
+// "--" in its third and fourth places without being an A-label, an
+// A-label that does not decode to a valid U-label, a label longer than 63
+// bytes, an empty label after mapping) makes the address invalid. Domain
+// literals ("[192.0.2.1]") are kept with ASCII letters in lower case and
+// white space removed.
+//
+// The local part is kept as written but for two things. ASCII letters are
+// lowered unless caseSensitiveLocal is set: mail systems treat John@ and
+// john@ as one mailbox, but not ſam@ and sam@ or a Kelvin sign K and k, so
+// no other case folding is applied. Non-ASCII text is put in Unicode
+// normalisation form C, so that a composed "é" and an "e" followed by a
+// combining accent are equal; characters that NFC would replace by another
+// single character, the aliases such as U+212A KELVIN SIGN (K), U+2126
+// OHM SIGN (Ω), U+212B ANGSTROM SIGN (Å) and the CJK compatibility
+// ideographs, are kept as written, since NFC would make them equal to the
+// letter they look like. [Matcher.Problems] reports directory addresses
+// that differ only by the folding left out here. A quoted local part loses
+// its quotes when it does not need them ("john.smith"@x.io is
+// john.smith@x.io) and is otherwise quoted with the fewest escapes.
+//
+// The canonical form of a canonical form is itself.
 //
 // Anything that is not one address is an error wrapping [ErrInvalid] that
 // quotes s and says what is wrong and where: an empty value, a missing '@',
 // a second address, unbalanced quotes, comments or brackets, text after the
 // address, an empty or over-long part (more than 64 bytes of local part or
-// 254 of address), control characters or invalid UTF-8.
+// 254 of address, counted in the canonical form), a domain IDNA refuses,
+// control characters or invalid UTF-8.
 func CanonicalEmail(s string, caseSensitiveLocal bool) (string, error) {
 	var buf [maxAddress + 2]byte
 	out, err := appendCanonicalEmail(buf[:0], s, caseSensitiveLocal)
@@ -366,11 +418,11 @@ func (p *addrParser) comment() *addrError {
 	return p.fail("unclosed comment", open)
 }
 
-// Modes of quoted.
+// Modes of quoted and emit.
 const (
 	qsSkip = iota // display name: check only
-	qsKeep        // local part, case kept
-	qsFold        // local part, case folded
+	qsKeep        // local part: as written
+	qsFold        // domain literal: ASCII letters lowered
 )
 
 // quoted reads a quoted string starting at its '"' and, unless mode is
@@ -419,14 +471,11 @@ func (p *addrParser) emit(dst []byte, mode int) []byte {
 		}
 		return append(dst, c)
 	}
-	r, size := utf8.DecodeRuneInString(p.s[p.i:])
+	_, size := utf8.DecodeRuneInString(p.s[p.i:])
 	start := p.i
 	p.i += size
-	switch mode {
-	case qsSkip:
+	if mode == qsSkip {
 		return dst
-	case qsFold:
-		return utf8.AppendRune(dst, foldRune(r))
 	}
 	return append(dst, p.s[start:p.i]...)
 }
@@ -479,15 +528,11 @@ func (p *addrParser) addrSpec(dst []byte, caseSensitiveLocal bool) ([]byte, *add
 	localAt := p.i
 	switch c := p.s[p.i]; {
 	case c == '"':
-		mode := qsFold
-		if caseSensitiveLocal {
-			mode = qsKeep
-		}
-		if dst, err = p.quoted(dst, mode); err != nil {
+		if dst, err = p.quoted(dst, qsKeep); err != nil {
 			return dst, err
 		}
 	case isAtext(c):
-		if dst, err = p.dotAtom(dst, "local part", !caseSensitiveLocal); err != nil {
+		if dst, err = p.dotAtom(dst, "local part"); err != nil {
 			return dst, err
 		}
 	case c == '.':
@@ -497,10 +542,11 @@ func (p *addrParser) addrSpec(dst []byte, caseSensitiveLocal bool) ([]byte, *add
 	default:
 		return dst, p.fail("unexpected "+strconv.QuoteRune(rune(c))+" in local part", p.i)
 	}
-	switch {
-	case len(dst) == start:
+	if len(dst) == start {
 		return dst, p.fail("empty local part", localAt)
-	case !isDotAtom(dst[start:]):
+	}
+	dst = canonicalLocal(dst, start, !caseSensitiveLocal)
+	if !isDotAtom(dst[start:]) {
 		dst = quoteInPlace(dst, start)
 	}
 	if len(dst)-start > maxLocal {
@@ -527,7 +573,7 @@ func (p *addrParser) addrSpec(dst []byte, caseSensitiveLocal bool) ([]byte, *add
 	case c == '[':
 		dst, err = p.domainLiteral(dst)
 	case isAtext(c):
-		dst, err = p.dotAtom(dst, "domain", true)
+		dst, err = p.domain(dst)
 	case c == '.':
 		err = p.fail("domain starts with '.'", p.i)
 	case c == '>':
@@ -546,9 +592,9 @@ func (p *addrParser) addrSpec(dst []byte, caseSensitiveLocal bool) ([]byte, *add
 	return dst, nil
 }
 
-// dotAtom reads atoms joined by dots and appends them, folded if fold is
-// set. what names the part in messages.
-func (p *addrParser) dotAtom(dst []byte, what string, fold bool) ([]byte, *addrError) {
+// dotAtom reads atoms joined by dots and appends them as they are. what
+// names the part in messages.
+func (p *addrParser) dotAtom(dst []byte, what string) ([]byte, *addrError) {
 	for {
 		j := p.i
 		for !p.end() && isAtext(p.s[p.i]) {
@@ -560,11 +606,7 @@ func (p *addrParser) dotAtom(dst []byte, what string, fold bool) ([]byte, *addrE
 			}
 			return dst, p.fail(what+" ends with '.'", p.i-1)
 		}
-		if fold {
-			dst = appendFold(dst, p.s[j:p.i])
-		} else {
-			dst = append(dst, p.s[j:p.i]...)
-		}
+		dst = append(dst, p.s[j:p.i]...)
 		if p.end() || p.s[p.i] != '.' {
 			return dst, nil
 		}
@@ -573,8 +615,9 @@ func (p *addrParser) dotAtom(dst []byte, what string, fold bool) ([]byte, *addrE
 	}
 }
 
-// domainLiteral reads "[...]" and appends it folded, without its white
-// space.
+// domainLiteral reads "[...]" and appends it without its white space,
+// ASCII letters lowered (an address literal is ASCII: "IPv6:" and hex
+// digits are case-insensitive); anything else is kept as written.
 func (p *addrParser) domainLiteral(dst []byte) ([]byte, *addrError) {
 	open := p.i
 	p.i++
@@ -630,4 +673,187 @@ func quoteInPlace(dst []byte, start int) []byte {
 	}
 	dst[j] = '"'
 	return dst
+}
+
+// domain reads a dot-atom domain and appends its canonical form, the ASCII
+// form of IDNA, as [CanonicalEmail] describes.
+func (p *addrParser) domain(dst []byte) ([]byte, *addrError) {
+	at, start := p.i, len(dst)
+	dst, err := p.dotAtom(dst, "domain")
+	if err != nil {
+		return dst, err
+	}
+	switch msg := lowerHostName(dst[start:]); msg {
+	case "":
+		return dst, nil
+	case needIDNA:
+	default:
+		return dst, p.fail(msg, at)
+	}
+	a, msg := idnaDomain(p.s[at:p.i])
+	if msg != "" {
+		return dst, p.fail(msg, at)
+	}
+	return append(dst[:start], a...), nil
+}
+
+// needIDNA is what lowerHostName says of a domain that only IDNA can
+// judge.
+const needIDNA = "IDNA"
+
+// lowerHostName lowers the ASCII letters of the domain d in place and
+// checks it the way idnaProfile would, without allocating: it returns ""
+// for a valid host name of letters, digits and hyphens, needIDNA for a
+// domain with non-ASCII bytes or an A-label ("xn--"), and otherwise what
+// is wrong. d is a dot-atom: it has no empty labels.
+func lowerHostName(d []byte) string {
+	for _, c := range d {
+		if c >= utf8.RuneSelf {
+			return needIDNA
+		}
+	}
+	for i, c := range d {
+		if 'A' <= c && c <= 'Z' {
+			d[i] = c + 'a' - 'A'
+		}
+	}
+	for len(d) > 0 {
+		label := d
+		if i := bytes.IndexByte(d, '.'); i >= 0 {
+			label, d = d[:i], d[i+1:]
+		} else {
+			d = nil
+		}
+		if err := checkLabel(label); err != "" {
+			return err
+		}
+	}
+	return ""
+}
+
+// checkLabel checks one lower-case ASCII label as lowerHostName says.
+func checkLabel(label []byte) string {
+	if len(label) > maxLabel {
+		return "domain label longer than 63 bytes"
+	}
+	for _, c := range label {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return "domain holds " + strconv.QuoteRune(rune(c)) + ": a host name has only letters, digits and '-'"
+		}
+	}
+	switch {
+	case label[0] == '-' || label[len(label)-1] == '-':
+		return "domain label " + strconv.Quote(string(label)) + " begins or ends with '-'"
+	case len(label) >= 4 && label[2] == '-' && label[3] == '-':
+		if label[0] == 'x' && label[1] == 'n' {
+			return needIDNA
+		}
+		return "domain label " + strconv.Quote(string(label)) + ` has "--" in its third and fourth places, which only A-labels ("xn--") may have`
+	}
+	return ""
+}
+
+// idnaDomain maps the domain d, which is not a plain ASCII host name, to
+// its ASCII form under idnaProfile, or says what is wrong with it.
+func idnaDomain(d string) (string, string) {
+	a, err := idnaProfile.ToASCII(d)
+	if err != nil {
+		return "", "domain is not a valid internationalised domain name (" + strings.TrimPrefix(err.Error(), "idna: ") + ")"
+	}
+	// The mapping can make separators of non-ASCII full stops (U+3002 and
+	// the like), and the profile lets a trailing one and empty labels
+	// through; an email domain has neither.
+	for label := range strings.SplitSeq(a, ".") {
+		switch {
+		case label == "":
+			return "", "domain has an empty label after IDNA mapping"
+		case len(label) > maxLabel:
+			return "", "domain label longer than 63 bytes"
+		}
+	}
+	return a, ""
+}
+
+// canonicalLocal puts the local part dst[start:], unquoted, in canonical
+// form, as [CanonicalEmail] describes: ASCII letters lowered if fold is
+// set, non-ASCII text in NFC but for singletons. ASCII local parts are
+// handled in place, without allocating.
+func canonicalLocal(dst []byte, start int, fold bool) []byte {
+	local := dst[start:]
+	ascii := true
+	for _, c := range local {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		if fold {
+			lowerASCII(local)
+		}
+		return dst
+	}
+	// Composition first, so that "A" and a combining ring become "Å", as
+	// the precomposed letter is, before ASCII letters are lowered; then
+	// again, since a lowered letter may compose where its capital did not
+	// ("J" and a caron have no precomposed form, "j" and a caron do).
+	// (The buffers keep dst, which is often on the caller's stack, away
+	// from package norm, which would make it escape.)
+	var a, b [4 * maxLocal]byte
+	src := append(a[:0], local...)
+	out := appendNFCKeepingSingletons(b[:0], src)
+	if fold && lowerASCII(out) {
+		src = append(src[:0], out...)
+		out = appendNFCKeepingSingletons(out[:0], src)
+	}
+	return append(dst[:start], out...)
+}
+
+// lowerASCII lowers the ASCII letters of b in place and reports whether it
+// changed any.
+func lowerASCII(b []byte) bool {
+	changed := false
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+			changed = true
+		}
+	}
+	return changed
+}
+
+// appendNFCKeepingSingletons appends src in NFC, except that singletons,
+// characters that NFC replaces by one other character (U+212A KELVIN
+// SIGN by K), are appended as they are and the text on either side of
+// them is normalised on its own. The result is NFC but for those
+// characters, and is its own image. src must be valid UTF-8.
+func appendNFCKeepingSingletons(dst, src []byte) []byte {
+	seg := 0
+	for i := 0; i < len(src); {
+		if src[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		_, n := utf8.DecodeRune(src[i:])
+		if isSingleton(src[i : i+n]) {
+			dst = norm.NFC.Append(dst, src[seg:i]...)
+			dst = append(dst, src[i:i+n]...)
+			seg = i + n
+		}
+		i += n
+	}
+	return norm.NFC.Append(dst, src[seg:]...)
+}
+
+// isSingleton reports whether the rune r, UTF-8 encoded, is one that NFC
+// replaces by another single rune.
+func isSingleton(r []byte) bool {
+	d := norm.NFC.Properties(r).Decomposition()
+	if d == nil {
+		return false
+	}
+	var buf [64]byte
+	c := norm.NFC.Append(buf[:0], d...)
+	_, n := utf8.DecodeRune(c)
+	return n == len(c) && !bytes.Equal(c, r)
 }

@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 )
 
-// emailCases are spellings of addresses with their canonical forms, case
-// folded in the local part. Each says what it tests.
+// emailCases are spellings of addresses with their canonical forms, ASCII
+// case folded in the local part. Each says what it tests.
 var emailCases = []struct {
 	in, want string
 }{
@@ -57,13 +57,36 @@ var emailCases = []struct {
 	{"john+Tag@x.io", "john+tag@x.io"}, // sub-addresses are kept: a different mailbox
 	{"j.o.h.n@x.io", "j.o.h.n@x.io"},   // so are dots
 	{"!#$%&'*+-/=?^_`{|}~@x.io", "!#$%&'*+-/=?^_`{|}~@x.io"},
-	// Unicode (RFC 6532): folded, never IDNA-mapped or normalised.
-	{"Jörg@BÜCHER.de", "jörg@bücher.de"},
-	{"ann@xn--BCHER-KVA.de", "ann@xn--bcher-kva.de"}, // an A-label stays an A-label
-	{"\u212Aim@x.io", "kim@x.io"},                    // KELVIN SIGN folds with k
-	{"ΣΑΣ@x.gr", "σασ@x.gr"},
-	{"σας@x.gr", "σασ@x.gr"}, // final sigma folds with sigma, as EqualFold says
-	{"用户@例子.广告", "用户@例子.广告"},
+	// Unicode domains (RFC 6532, UTS #46 nontransitional): the ASCII form.
+	{"Jörg@BÜCHER.de", "jörg@xn--bcher-kva.de"},      // a U-label becomes its A-label
+	{"ann@bücher.de", "ann@xn--bcher-kva.de"},        // in either case
+	{"ann@bu\u0308cher.de", "ann@xn--bcher-kva.de"},  // or decomposed
+	{"ann@xn--bcher-kva.de", "ann@xn--bcher-kva.de"}, // an A-label stays itself
+	{"ann@XN--BCHER-KVA.de", "ann@xn--bcher-kva.de"}, // in lower case
+	{"ann@xn--BCHER-KVA.DE", "ann@xn--bcher-kva.de"}, // mixed case
+	{"用户@例子.广告", "用户@xn--fsqu00a.xn--4rr70v"},        // the local part stays Unicode
+	{"δοκιμή@παράδειγμα.δοκιμή", "δοκιμή@xn--hxajbheg2az3al.xn--jxalpdlp"},
+	{"θσερ@εχαμπλε.ψομ", "θσερ@xn--mxahbxey0c.xn--xxaf0a"},
+	{"a@σας.gr", "a@xn--mxa8ab.gr"},       // final sigma is itself
+	{"a@σασ.gr", "a@xn--mxa9ab.gr"},       // not σ
+	{"a@ΣΑΣ.gr", "a@xn--mxa9ab.gr"},       // capital sigma is σ
+	{"a@straße.de", "a@xn--strae-oqa.de"}, // ß is itself
+	{"a@STRAẞE.de", "a@strasse.de"},       // capital sharp s is ss (UTS #46)
+	{"a@ｘ.ｉｏ", "a@x.io"},                  // full-width letters are mapped
+	{"a@x\u3002io", "a@x.io"},             // as is the ideographic full stop
+	{"a@\u212A.io", "a@k.io"},             // and the Kelvin sign, in a domain
+	// Unicode local parts: ASCII case only, NFC, aliases kept.
+	{"\u212Aim@x.io", "\u212Aim@x.io"}, // KELVIN SIGN is not k
+	{"ſam@x.io", "ſam@x.io"},           // LONG S is not s
+	{"ΣΑΣ@x.gr", "ΣΑΣ@x.gr"},           // no Unicode case folding
+	{"σας@x.gr", "σας@x.gr"},           // final sigma is not σ
+	{"Straße@x.de", "straße@x.de"},     // nor ß ss
+	{"jo\u0308rg@x.io", "jörg@x.io"},   // NFC: o and a combining diaeresis are ö
+	{"A\u030Asa@x.io", "Åsa@x.io"},     // a composed capital is not lowered
+	{"J\u030C@x.io", "ǰ@x.io"},         // j and a caron compose after lowering
+	{"\u212Bsa@x.io", "\u212Bsa@x.io"}, // ANGSTROM SIGN stays: NFC would make it Å
+	{"a\u037Eb@x.io", "a\u037Eb@x.io"}, // GREEK QUESTION MARK stays: NFC would make it ';'
+	{"\"Jo\u0308rg S\"@x.io", `"jörg s"@x.io`},
 	// Domain literals.
 	{"j@[192.0.2.1]", "j@[192.0.2.1]"},
 	{"j@[ IPv6:2001:DB8::1 ]", "j@[ipv6:2001:db8::1]"},
@@ -86,6 +109,8 @@ func TestCanonicalEmailCaseSensitiveLocal(t *testing.T) {
 		`"John Smith"@X.io`:         `"John Smith"@x.io`,
 		`"John"@X.io`:               "John@x.io",
 		"\u212Aim@\u212A.io":        "\u212Aim@k.io",
+		"J\u030C@x.io":              "J\u030C@x.io", // no precomposed capital
+		"A\u030Asa@BÜCHER.de":       "Åsa@xn--bcher-kva.de",
 	} {
 		got, err := CanonicalEmail(in, true)
 		if err != nil || got != want {
@@ -139,6 +164,21 @@ var emailErrors = []struct {
 	{"j@.x.io", "domain starts with '.'"},
 	{"j@x.io.", "domain ends with '.'"},
 	{"j@x..io", "'..' in domain"},
+	{"j@x_y.io", `domain holds '_': a host name has only letters, digits and '-' (at "x_y.io")`},
+	{"j@x.io!", "domain holds '!'"},
+	{"j@-x.io", `domain label "-x" begins or ends with '-'`},
+	{"j@x-.io", `domain label "x-" begins or ends with '-'`},
+	{"j@ab--cd.io", `domain label "ab--cd" has "--" in its third and fourth places`},
+	{"j@" + strings.Repeat("b", 64) + ".io", "domain label longer than 63 bytes"},
+	{"j@" + strings.Repeat("ü", 60) + ".de", "domain is not a valid internationalised domain name"}, // its A-label is too long
+	{"j@xn--abc.io", "domain is not a valid internationalised domain name"},                         // not Punycode of a valid label
+	{"j@xn--a.io", "domain is not a valid internationalised domain name"},
+	{"j@x.io\u3002", "domain has an empty label after IDNA mapping"}, // a trailing ideographic full stop
+	{"j@x\u3002\u3002io", "domain is not a valid internationalised domain name"},
+	{"j@a\u200db.io", "domain is not a valid internationalised domain name"}, // a joiner out of context
+	{"j@a\u05d0.io", "domain is not a valid internationalised domain name"},  // left-to-right and right-to-left in one label
+	{"j@x\uff20y.io", "domain is not a valid internationalised domain name"}, // a full-width '@'
+	{"j@x.io\u00a0", "domain is not a valid internationalised domain name"},  // a no-break space
 	{"j@[1.2.3.4", "unclosed domain literal"},
 	{"j@[]", "empty domain literal"},
 	{`j@[a\]]`, `unexpected '\\' in domain literal`},
@@ -152,7 +192,7 @@ var emailErrors = []struct {
 	{"j\xffx@x.io", "invalid UTF-8"},
 	{strings.Repeat("a", 65) + "@x.io", "local part longer than 64 bytes"},
 	{`"` + strings.Repeat("a", 63) + ` "@x.io`, "local part longer than 64 bytes"}, // 66 bytes with its quotes
-	{"a@" + strings.Repeat("b", 250) + ".io", "address longer than 254 bytes"},
+	{"a@" + strings.Repeat("bb.", 84) + "io", "address longer than 254 bytes"},
 }
 
 func TestCanonicalEmailErrors(t *testing.T) {
@@ -173,7 +213,8 @@ func TestCanonicalEmailErrors(t *testing.T) {
 // TestCanonicalEmailLimits checks the lengths right at the limits.
 func TestCanonicalEmailLimits(t *testing.T) {
 	local := strings.Repeat("a", 64)
-	domain := strings.Repeat("b", maxAddress-len(local)-1-3) + ".io"
+	label := strings.Repeat("b", 63)
+	domain := label + "." + label + "." + strings.Repeat("c", maxAddress-len(local)-1-2*64-3) + ".io"
 	in := local + "@" + strings.ToUpper(domain)
 	got, err := CanonicalEmail(in, false)
 	if err != nil || len(got) != maxAddress {
@@ -190,11 +231,12 @@ func TestCanonicalEmailLimits(t *testing.T) {
 	}
 }
 
-// TestAppendCanonicalEmailAllocs checks that normalising into a buffer
-// allocates nothing.
+// TestAppendCanonicalEmailAllocs checks that normalising an ASCII address
+// into a buffer allocates nothing. (Non-ASCII local parts and domains go
+// through package norm and package idna, which allocate.)
 func TestAppendCanonicalEmailAllocs(t *testing.T) {
 	var buf [maxAddress + 2]byte
-	for _, in := range []string{"John G. Smith <JOHN@x.io>", `"Smith, John" (c) <"j s"@[1.2.3.4]>`, "Jörg@BÜCHER.de"} {
+	for _, in := range []string{"John G. Smith <JOHN@x.io>", `"Smith, John" (c) <"j s"@[1.2.3.4]>`, "Jörg Müller <JOERG@BUECHER.de>"} {
 		n := testing.AllocsPerRun(100, func() {
 			if _, err := appendCanonicalEmail(buf[:0], in, false); err != nil {
 				t.Fatal(err)
@@ -244,16 +286,19 @@ func FuzzNormalizeEmail(f *testing.F) {
 			}
 		}
 		at := strings.LastIndexByte(out, '@')
-		if d := out[at+1:]; d != string(appendFold(nil, d)) {
-			t.Fatalf("CanonicalEmail(%q) = %q: domain not folded", in, out)
+		if d := out[at+1:]; !strings.HasPrefix(d, "[") && (d != strings.ToLower(d) || !isASCIIString(d)) {
+			t.Fatalf("CanonicalEmail(%q) = %q: domain not in lower-case ASCII", in, out)
 		}
 		if !csl {
-			if kept, err := CanonicalEmail(in, true); err != nil || string(appendFold(nil, kept)) != out {
-				t.Fatalf("CanonicalEmail(%q): %q folded, but %q, %v with the case kept", in, out, kept, err)
+			// Keeping the case and folding it after gives the folded form.
+			if kept, err := CanonicalEmail(in, true); err != nil {
+				t.Fatalf("CanonicalEmail(%q) = %q, but %v with the case kept", in, out, err)
+			} else if again, err := CanonicalEmail(kept, false); err != nil || again != out {
+				t.Fatalf("CanonicalEmail(%q): %q folded, %q with the case kept, which folds to %q, %v", in, out, kept, again, err)
 			}
 		}
 		// net/mail as a second opinion, where it accepts the input too:
-		// the same address, up to case and quoting.
+		// the same address, once its parts are in canonical form.
 		a, merr := mail.ParseAddress(in)
 		if merr != nil || csl {
 			return
@@ -262,16 +307,10 @@ func FuzzNormalizeEmail(f *testing.F) {
 		if strings.HasPrefix(local, `"`) {
 			local = unquoteLocal(local)
 		}
-		theirs := a.Address
-		if strings.HasSuffix(theirs, "]") {
-			theirs = strings.Map(func(r rune) rune {
-				if r == ' ' || r == '\t' {
-					return -1
-				}
-				return r
-			}, theirs)
-		}
-		if mine := local + out[at:]; !strings.EqualFold(mine, theirs) {
+		tat := strings.LastIndexByte(a.Address, '@')
+		theirLocal := string(canonicalLocal([]byte(a.Address[:tat]), 0, true))
+		theirDomain, err := CanonicalEmail("x@"+a.Address[tat+1:], false)
+		if theirLocal != local || err != nil || theirDomain[1:] != out[at:] {
 			t.Fatalf("CanonicalEmail(%q) = %q, net/mail says %q", in, out, a.Address)
 		}
 	})
@@ -287,4 +326,84 @@ func unquoteLocal(q string) string {
 		b.WriteByte(q[i])
 	}
 	return b.String()
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// TestCanonicalEmailEquivalence checks which addresses are one key: those
+// that mail systems and DNS treat as one mailbox, and no others.
+func TestCanonicalEmailEquivalence(t *testing.T) {
+	for _, c := range []struct {
+		a, b  string
+		csl   bool // case_sensitive_local
+		equal bool
+		why   string
+	}{
+		{"ann@bücher.de", "ann@xn--bcher-kva.de", false, true, "a U-label and its A-label"},
+		{"ann@BÜCHER.DE", "ann@XN--BCHER-KVA.de", false, true, "in any case"},
+		{"ann@bu\u0308cher.de", "ann@bücher.de", false, true, "decomposed and composed domain"},
+		{"ann@bücher.de", "ann@xn--bcher-kva.de", true, true, "domains ignore case_sensitive_local"},
+		{"a@σας.gr", "a@σασ.gr", false, false, "final sigma and sigma in a domain (nontransitional)"},
+		{"a@xn--mxa8ab.gr", "a@σασ.gr", false, false, "the final-sigma A-label and the sigma U-label"},
+		{"a@ΣΑΣ.gr", "a@σασ.gr", false, true, "capital and small sigma in a domain"},
+		{"a@STRAẞE.de", "a@straße.de", false, false, "capital sharp s and sharp s in a domain"},
+		{"a@straße.de", "a@strasse.de", false, false, "sharp s and ss in a domain (nontransitional)"},
+		{"a@xn--zca.de", "a@ß.de", false, true, "an A-label for ß"},
+		{"ſam@x.io", "sam@x.io", false, false, "long s and s in a local part"},
+		{"\u212Aelvin@x.io", "kelvin@x.io", false, false, "Kelvin sign and k in a local part"},
+		{"\u212Aelvin@x.io", "Kelvin@x.io", true, false, "Kelvin sign and K, case kept"},
+		{"\u212Aelvin@x.io", "Kelvin@x.io", false, false, "Kelvin sign and K, case folded"},
+		{"\u2126m@x.io", "Ωm@x.io", false, false, "ohm sign and omega"},
+		{"Ünal@x.io", "ünal@x.io", false, false, "non-ASCII case in a local part"},
+		{"σας@x.io", "σασ@x.io", false, false, "final sigma in a local part"},
+		{"straße@x.io", "strasse@x.io", false, false, "ß and ss in a local part"},
+		{"ｊohn@x.io", "john@x.io", false, false, "full-width j in a local part"},
+		{"ﬁle@x.io", "file@x.io", false, false, "a ligature in a local part"},
+		{"JOHN@x.io", "john@x.io", false, true, "ASCII case in a local part"},
+		{"JOHN@x.io", "john@x.io", true, false, "ASCII case, case kept"},
+		{"jo\u0308rg@x.io", "jörg@x.io", false, true, "NFD and NFC local parts"},
+		{"jo\u0308rg@x.io", "jörg@x.io", true, true, "NFD and NFC local parts, case kept"},
+		{"\"jo\u0308rg\"@x.io", "jörg@x.io", false, true, "NFD quoted and NFC bare"},
+		{"A\u030Asa@x.io", "Åsa@x.io", false, true, "A with a combining ring and Å"},
+		{"Åsa@x.io", "åsa@x.io", false, false, "Å and å"},
+	} {
+		ka, erra := CanonicalEmail(c.a, c.csl)
+		kb, errb := CanonicalEmail(c.b, c.csl)
+		if erra != nil || errb != nil {
+			t.Errorf("%s: CanonicalEmail(%q) = %v, CanonicalEmail(%q) = %v", c.why, c.a, erra, c.b, errb)
+			continue
+		}
+		if (ka == kb) != c.equal {
+			t.Errorf("%s: %q is %q and %q is %q, want equal = %v", c.why, c.a, ka, c.b, kb, c.equal)
+		}
+	}
+}
+
+// FuzzHostName checks that the allocation-free check of ASCII domains
+// agrees with IDNA on every ASCII domain it decides.
+func FuzzHostName(f *testing.F) {
+	for _, d := range []string{"x.io", "X-Y.IO", "ab--cd.io", "xn--bcher-kva.de", "XN--ZCA.de", "-a.b", "a-.b", "a_b.c", "1.2.3.4", "a!b.c", strings.Repeat("a", 63) + ".b", strings.Repeat("a", 64) + ".b"} {
+		f.Add(d)
+	}
+	f.Fuzz(func(t *testing.T, d string) {
+		if !isASCIIString(d) || !isDotAtom([]byte(d)) {
+			return
+		}
+		b := []byte(d)
+		msg := lowerHostName(b)
+		if msg == needIDNA {
+			return
+		}
+		a, imsg := idnaDomain(d)
+		if (msg == "") != (imsg == "") || (msg == "" && a != string(b)) {
+			t.Fatalf("domain %q: fast check gives %q, %q; IDNA gives %q, %q", d, b, msg, a, imsg)
+		}
+	})
 }

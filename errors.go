@@ -29,4 +29,10 @@ var (
 	// directory. The value is well-formed; the directory's field is not
 	// unique. See [Matcher].
 	ErrAmbiguous = errors.New("ownership: ambiguous")
+	// ErrLookalike reports values that a normaliser keeps apart but that
+	// differ only by folding it deliberately does not apply, such as two
+	// users' addresses "sam@x.io" and "ſam@x.io" (long s). Each still
+	// matches its own user; it is a warning that one may be mistaken for
+	// the other. See [Matcher.Problems].
+	ErrLookalike = errors.New("ownership: lookalike")
 )

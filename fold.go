@@ -5,10 +5,11 @@ import (
 	"unicode/utf8"
 )
 
-// This file holds the case folding of the casefold and email normalisers.
-// Folding maps a string to one representative of the strings that
+// This file holds the case folding of the casefold normaliser. Folding
+// maps a string to one representative of the strings that
 // strings.EqualFold takes for equal, so that equal-under-EqualFold becomes
-// equal-as-map-keys.
+// equal-as-map-keys. The email normaliser does not use it: it folds ASCII
+// letters only (see CanonicalEmail).
 
 // foldRune returns the representative of r's case-folding orbit, the runes
 // [strings.EqualFold] takes for r: the lower case of the orbit's smallest

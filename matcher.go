@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Normalizer says how field-matched ownership compares a record's field
@@ -21,10 +25,21 @@ const (
 	// NormalizeCasefold compares values as [strings.EqualFold] does:
 	// Unicode simple case folding, rune by rune. Bytes that are not UTF-8
 	// compare exactly.
+	//
+	// It is meant for identifiers that are not email addresses (logins,
+	// team names) and folds more than ASCII case: "ſam" (long s) matches
+	// "sam", and "\u212Aim" (Kelvin sign) matches "kim". Use it on a field
+	// users cannot set for themselves, or that the directory keeps unique
+	// under the same folding; otherwise a user could name themselves so
+	// as to share another's value and leave that user's records without
+	// an owner ([ErrAmbiguous]). For addresses use NormalizeEmail, which
+	// folds only what mail systems fold.
 	NormalizeCasefold
 	// NormalizeEmail compares the email addresses the values hold, as
 	// [CanonicalEmail] gives them: "John G. Smith <JOHN@x.io>" matches
-	// "john@x.io". A value that is not one address matches nobody.
+	// "john@x.io", and "ann@bücher.de" matches "ann@xn--bcher-kva.de"; the
+	// local part folds ASCII case only, so "ſam@x.io" does not match
+	// "sam@x.io". A value that is not one address matches nobody.
 	NormalizeEmail
 )
 
@@ -92,9 +107,10 @@ type OwnerField struct {
 	Normalize Normalizer `json:"normalize,omitempty"`
 	// CaseSensitiveLocal makes the email normaliser keep the case of the
 	// local part (the domain is folded regardless). False, the default,
-	// folds it: RFC 5321 lets a server tell John@ from john@, but nearly
-	// none does, and directories and inbound mail disagree on case. It is
-	// an error with any other normaliser.
+	// folds its ASCII letters: RFC 5321 lets a server tell John@ from
+	// john@, but nearly none does, and directories and inbound mail
+	// disagree on case. Other letters are never folded. It is an error
+	// with any other normaliser.
 	CaseSensitiveLocal bool `json:"case_sensitive_local,omitempty"`
 }
 
@@ -220,9 +236,9 @@ type sharedValue struct {
 
 // NewMatcher validates f and indexes users by their normalised field f.User.
 // Users without the field are left out. Users whose field is not an address
-// (under email) and values several users share do not fail it: they are
-// reported by [Matcher.Problems], and records that hit a shared value fail
-// with [ErrAmbiguous].
+// (under email), values several users share and lookalike addresses do not
+// fail it: they are reported by [Matcher.Problems], and records that hit a
+// shared value fail with [ErrAmbiguous].
 //
 // An invalid f, a user without an id, or two users with one id is an
 // error wrapping [ErrInvalid].
@@ -238,6 +254,7 @@ func NewMatcher(f OwnerField, users []User) (*Matcher, error) {
 	var problems []problem
 	seen := make(map[UserID]int, len(users))
 	owner := make([]int, 0, len(users)) // lists[i] belongs to users[owner[i]]
+	unicodeKeys := false                // under email: some key is not plain ASCII
 	for i, u := range users {
 		if u.ID == "" {
 			return nil, fmt.Errorf("%w: users[%d].id: empty", ErrInvalid, i)
@@ -260,6 +277,9 @@ func NewMatcher(f OwnerField, users []User) (*Matcher, error) {
 			continue
 		}
 		m.maxKey = max(m.maxKey, len(key))
+		if f.Normalize == NormalizeEmail && !plainKey(key) {
+			unicodeKeys = true
+		}
 		slot, dup := m.index[key]
 		switch {
 		case !dup:
@@ -283,6 +303,31 @@ func NewMatcher(f OwnerField, users []User) (*Matcher, error) {
 		}
 		problems = append(problems, problem{s.pos[0], fmt.Errorf("%w: %d users share %s %q: %s; records with this value have no owner until it is unique",
 			ErrAmbiguous, len(s.users), f.User, s.key, strings.Join(names, ", "))})
+	}
+	// Lookalikes need a key that is not plain ASCII; a directory without
+	// one, the common case, costs nothing more.
+	var keyed []keyedUser
+	if unicodeKeys {
+		for i, u := range users {
+			if v, ok := u.Field(f.User); ok && !f.blank(v) {
+				if key, err := f.Canonical(v); err == nil {
+					keyed = append(keyed, keyedUser{key, u.ID, i})
+				}
+			}
+		}
+	}
+	for _, g := range lookalikes(keyed, f.CaseSensitiveLocal) {
+		names := make([]string, len(g))
+		for k, u := range g {
+			// The ASCII quoting too, where it differs, since the
+			// point is that the two look alike.
+			names[k] = fmt.Sprintf("%s (users[%d]) %q", u.id, u.pos, u.key)
+			if q, a := fmt.Sprintf("%q", u.key), fmt.Sprintf("%+q", u.key); q != a {
+				names[k] += " = " + a
+			}
+		}
+		problems = append(problems, problem{g[0].pos, fmt.Errorf("%w: users' %s values differ only by Unicode case or compatibility folding, which the email normaliser does not apply: %s; each matches only its own records: check that these are different people and that records name the right one",
+			ErrLookalike, f.User, strings.Join(names, ", "))})
 	}
 	slices.SortStableFunc(problems, func(a, b problem) int { return cmp.Compare(a.pos, b.pos) })
 	for _, p := range problems {
@@ -321,9 +366,20 @@ func (m *Matcher) Field() OwnerField {
 
 // Problems returns, in directory order, what makes the directory unfit for
 // matching: each value that several users share (wrapping [ErrAmbiguous],
-// naming the users and their positions) and each user whose field is not
-// an address under the email normaliser (wrapping [ErrInvalid]). It is nil
-// for a directory without problems. The slice is a copy.
+// naming the users and their positions), each user whose field is not an
+// address under the email normaliser (wrapping [ErrInvalid]), and, under
+// the email normaliser, each set of users whose addresses are different
+// keys but differ only by folding the normaliser deliberately does not
+// apply (wrapping [ErrLookalike], naming the users, their positions and
+// their addresses): Unicode full case folding and compatibility (NFKC)
+// mapping of the local part, such as "ſam@x.io" (long s) and "sam@x.io",
+// "\u212Aelvin@x.io" (Kelvin sign) and "kelvin@x.io", "straße@x.io" and
+// "strasse@x.io", and the like for the Unicode form of the domain
+// ("a@σας.gr" and "a@σασ.gr"). Lookalikes still match one user each; they
+// are reported so that an administrator can check them. Under
+// CaseSensitiveLocal, addresses that differ only by ASCII case are not
+// reported: that difference is configured. Problems is nil for a directory
+// without problems. The slice is a copy.
 func (m *Matcher) Problems() []error {
 	if m == nil {
 		return nil
@@ -467,4 +523,103 @@ func (m *Matcher) Apply(r Record) (Record, error) {
 	}
 	r.Ownership = l
 	return r, nil
+}
+
+// keyedUser is a user's normal form under the email normaliser.
+type keyedUser struct {
+	key string
+	id  UserID
+	pos int // in the users given to NewMatcher
+}
+
+// lookalikes groups users whose email keys differ but have one
+// lookalikeKey, in directory order, leaving out groups whose keys differ
+// only by ASCII case when the local part's case is kept on purpose.
+//
+// Keys that are plain ASCII fold to themselves, or differ from each other
+// only by ASCII case, so every group has a key that is not; the lookalike
+// keys of those come first, and the others are only looked up in them,
+// which keeps a large ASCII directory from building a second index.
+func lookalikes(users []keyedUser, caseSensitiveLocal bool) [][]keyedUser {
+	first := map[string]int{} // lookalike key: a user, or -1 before one; -2-g for groups[g]
+	for _, u := range users {
+		if !plainKey(u.key) {
+			first[lookalikeKey(u.key)] = -1
+		}
+	}
+	if len(first) == 0 {
+		return nil
+	}
+	var groups [][]keyedUser
+	for i, u := range users {
+		k := lookalikeKey(u.key)
+		switch j, ok := first[k]; {
+		case !ok:
+		case j == -1:
+			first[k] = i
+		case j >= 0:
+			first[k] = -2 - len(groups)
+			groups = append(groups, []keyedUser{users[j], u})
+		default:
+			groups[-2-j] = append(groups[-2-j], u)
+		}
+	}
+	out := groups[:0]
+	for _, g := range groups {
+		for _, u := range g[1:] {
+			a, b := g[0].key, u.key
+			if caseSensitiveLocal {
+				a, b = string(appendLowerASCII(nil, a)), string(appendLowerASCII(nil, b))
+			}
+			if a != b {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// lookalikeKey returns what the email key k becomes with the folding the
+// email normaliser does not apply: the local part in NFKC with full
+// Unicode case folding (as Unicode's NFKC_Casefold, without removing
+// default ignorables), and likewise the Unicode form of the domain, which
+// also merges what transitional IDNA would (ß and ss, ς and σ). Keys that
+// are plain ASCII fold ASCII letters only and allocate nothing unless they
+// have capitals.
+func lookalikeKey(k string) string {
+	if plainKey(k) {
+		return strings.ToLower(k)
+	}
+	at := strings.LastIndexByte(k, '@')
+	local, domain := k[:at], k[at+1:]
+	if u, err := idnaProfile.ToUnicode(domain); err == nil {
+		domain = u
+	}
+	return nfkcFold(local) + "@" + nfkcFold(domain)
+}
+
+// appendLowerASCII appends s with its ASCII letters lowered.
+func appendLowerASCII(dst []byte, s string) []byte {
+	start := len(dst)
+	dst = append(dst, s...)
+	lowerASCII(dst[start:])
+	return dst
+}
+
+// plainKey reports whether the email key k is ASCII without A-labels, so
+// that only ASCII case folding can change it.
+func plainKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if k[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return !strings.Contains(k, "xn--")
+}
+
+// nfkcFold returns s in NFKC with full Unicode case folding, in NFKC
+// again, since folding can undo it.
+func nfkcFold(s string) string {
+	return norm.NFKC.String(cases.Fold().String(norm.NFKC.String(s)))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -440,27 +441,35 @@ func TestMatcherAllocs(t *testing.T) {
 type fieldGen struct{ gen }
 
 // genAddrs are the addresses of the generated directory, as local part and
-// domain. Spellings vary their case, so "Ann" and "ann" are one address.
+// domain. Spellings vary the case of ASCII letters in the local part and
+// of any letter in the domain, so "Ann" and "ann" are one address, as are
+// "bücher.de" and "BÜCHER.de"; "ünal" and "Ünal" are not (see
+// TestCanonicalEmailLocalFolding).
 var genAddrs = [][2]string{
 	{"ann", "x.io"}, {"bob", "x.io"}, {"ann", "y.io"}, {"j.smith", "x.io"},
 	{"o'neil+crm", "x.io"}, {"j smith", "x.io"}, {"ünal", "bücher.de"}, {"zed", "x.io"},
 }
 
 // genKey is the canonical form of a generated address, worked out
-// independently of the parser.
+// independently of the parser: A-labels are written out.
 func genKey(a [2]string) string {
 	local := strings.ToLower(a[0])
 	if strings.Contains(local, " ") {
 		local = `"` + local + `"`
 	}
-	return local + "@" + strings.ToLower(a[1])
+	domain := map[string]string{"bücher.de": "xn--bcher-kva.de"}[a[1]]
+	if domain == "" {
+		domain = a[1]
+	}
+	return local + "@" + domain
 }
 
-// mixCase upper-cases a random selection of s's letters.
-func (g fieldGen) mixCase(s string) string {
+// mixCase upper-cases a random selection of s's letters, only ASCII ones
+// if asciiOnly is set.
+func (g fieldGen) mixCase(s string, asciiOnly bool) string {
 	var b strings.Builder
 	for _, r := range s {
-		if g.r.IntN(2) == 0 {
+		if (!asciiOnly || r < utf8.RuneSelf) && g.r.IntN(2) == 0 {
 			b.WriteString(strings.ToUpper(string(r)))
 		} else {
 			b.WriteRune(r)
@@ -471,11 +480,11 @@ func (g fieldGen) mixCase(s string) string {
 
 // spell writes address a in one of many equivalent forms.
 func (g fieldGen) spell(a [2]string) string {
-	local := g.mixCase(a[0])
+	local := g.mixCase(a[0], true)
 	if strings.Contains(local, " ") || g.r.IntN(4) == 0 {
 		local = `"` + local + `"`
 	}
-	addr := local + "@" + g.mixCase(a[1])
+	addr := local + "@" + g.mixCase(a[1], false)
 	switch g.r.IntN(9) {
 	case 0:
 		return addr
@@ -734,5 +743,86 @@ func BenchmarkNewMatcher(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		MustMatcher(emailField, users)
+	}
+}
+
+// TestMatcherProblemsLookalikes checks that Problems reports users whose
+// addresses are different keys but differ only by folding the email
+// normaliser does not apply, and nothing else.
+func TestMatcherProblemsLookalikes(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		csl   bool
+		users []User
+		want  []string // the lookalike problems; nil for none
+	}{
+		{"long s", false, []User{{ID: "sam", Email: "sam@x.io"}, {ID: "mallory", Email: "ſam@x.io"}}, []string{
+			`ownership: lookalike: users' email values differ only by Unicode case or compatibility folding, which the email normaliser does not apply: sam (users[0]) "sam@x.io", mallory (users[1]) "ſam@x.io" = "\u017fam@x.io"; each matches only its own records: check that these are different people and that records name the right one`,
+		}},
+		{"Kelvin sign", false, []User{{ID: "a", Email: "ann@x.io"}, {ID: "kelvin", Email: "Kelvin <kelvin@x.io>"}, {ID: "k2", Email: "\u212Aelvin@x.io"}}, []string{
+			`ownership: lookalike: users' email values differ only by Unicode case or compatibility folding, which the email normaliser does not apply: kelvin (users[1]) "kelvin@x.io", k2 (users[2]) "Kelvin@x.io" = "\u212aelvin@x.io"; each matches only its own records: check that these are different people and that records name the right one`,
+		}},
+		{"Kelvin sign, case kept", true, []User{{ID: "kelvin", Email: "Kelvin@x.io"}, {ID: "k2", Email: "\u212Aelvin@x.io"}}, []string{
+			`ownership: lookalike: users' email values differ only by Unicode case or compatibility folding, which the email normaliser does not apply: kelvin (users[0]) "Kelvin@x.io", k2 (users[1]) "Kelvin@x.io" = "\u212aelvin@x.io"; each matches only its own records: check that these are different people and that records name the right one`,
+		}},
+		{"three, with a non-ASCII capital", false, []User{{ID: "u1", Email: "ünal@x.io"}, {ID: "u2", Email: "Ünal@x.io"}, {ID: "u3", Email: "bob@x.io"}, {ID: "u4", Email: "u\u0308nal@X.IO"}, {ID: "u5", Email: "ÜNAL@x.io"}}, []string{
+			`ownership: lookalike: users' email values differ only by Unicode case or compatibility folding, which the email normaliser does not apply: u1 (users[0]) "ünal@x.io" = "\u00fcnal@x.io", u2 (users[1]) "Ünal@x.io" = "\u00dcnal@x.io", u4 (users[3]) "ünal@x.io" = "\u00fcnal@x.io", u5 (users[4]) "Ünal@x.io" = "\u00dcnal@x.io"; each matches only its own records: check that these are different people and that records name the right one`,
+		}},
+		{"sharp s and full width", false, []User{{ID: "a", Email: "straße@x.io"}, {ID: "b", Email: "strasse@x.io"}, {ID: "c", Email: "ｊo@x.io"}, {ID: "d", Email: "jo@x.io"}}, []string{
+			`ownership: lookalike: users' email values differ only by Unicode case or compatibility folding, which the email normaliser does not apply: a (users[0]) "straße@x.io" = "stra\u00dfe@x.io", b (users[1]) "strasse@x.io"; each matches only its own records: check that these are different people and that records name the right one`,
+			`ownership: lookalike: users' email values differ only by Unicode case or compatibility folding, which the email normaliser does not apply: c (users[2]) "ｊo@x.io" = "\uff4ao@x.io", d (users[3]) "jo@x.io"; each matches only its own records: check that these are different people and that records name the right one`,
+		}},
+		{"final sigma domain", false, []User{{ID: "a", Email: "a@σας.gr"}, {ID: "b", Email: "a@ΣΑΣ.gr"}}, []string{
+			`ownership: lookalike: users' email values differ only by Unicode case or compatibility folding, which the email normaliser does not apply: a (users[0]) "a@xn--mxa8ab.gr", b (users[1]) "a@xn--mxa9ab.gr"; each matches only its own records: check that these are different people and that records name the right one`,
+		}},
+		{"one address in two spellings is shared, not a lookalike", false, []User{{ID: "a", Email: "ann@bücher.de"}, {ID: "b", Email: "ANN@xn--bcher-kva.de"}}, nil},
+		{"ASCII case, kept on purpose", true, []User{{ID: "a", Email: "John@x.io"}, {ID: "b", Email: "john@x.io"}}, nil},
+		{"distinct addresses", false, []User{{ID: "a", Email: "sam@x.io"}, {ID: "b", Email: "sam@y.io"}, {ID: "c", Email: "用户@例子.广告"}, {ID: "d", Email: "θσερ@εχαμπλε.ψομ"}}, nil},
+	} {
+		m := MustMatcher(OwnerField{Record: "r", User: "email", Normalize: NormalizeEmail, CaseSensitiveLocal: c.csl}, c.users)
+		var got []string
+		for _, p := range m.Problems() {
+			if errors.Is(p, ErrLookalike) {
+				if errors.Is(p, ErrAmbiguous) || errors.Is(p, ErrInvalid) {
+					t.Errorf("%s: %v matches another sentinel", c.name, p)
+				}
+				got = append(got, p.Error())
+			}
+		}
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("%s: lookalike problems (-want +got):\n%s", c.name, diff)
+		}
+		// Each lookalike still owns its own records.
+		for _, u := range c.users {
+			if owner, err := m.OwnerOf(u.Email); err == nil && owner != u.ID && len(c.want) > 0 {
+				t.Errorf("%s: OwnerOf(%q) = %q, want %q", c.name, u.Email, owner, u.ID)
+			}
+		}
+	}
+}
+
+// TestMatcherLookalikesKeepOwners checks the defect lookalikes used to
+// cause: a user who sets their address to a lookalike of another's neither
+// takes that user's records nor leaves them without an owner.
+func TestMatcherLookalikesKeepOwners(t *testing.T) {
+	for _, c := range []struct{ victim, attacker, record string }{
+		{"sam@x.io", "ſam@x.io", "Sam <SAM@x.io>"},
+		{"kim@x.io", "\u212Aim@x.io", "kim@x.io"},
+		{"a@σασ.gr", "a@σας.gr", "a@ΣΑΣ.gr"},
+		{"a@straße.de", "a@STRAẞE.de", "a@xn--strae-oqa.de"},
+		{"ünal@x.io", "Ünal@x.io", "u\u0308nal@x.io"},
+	} {
+		m := MustMatcher(emailField, []User{{ID: "victim", Email: c.victim}, {ID: "attacker", Email: c.attacker}})
+		if owner, err := m.OwnerOf(c.record); err != nil || owner != "victim" {
+			t.Errorf("victim %q, attacker %q: OwnerOf(%q) = %q, %v; want victim", c.victim, c.attacker, c.record, owner, err)
+		}
+		if owner, err := m.OwnerOf(c.attacker); err != nil || owner != "attacker" {
+			t.Errorf("attacker %q: OwnerOf(%q) = %q, %v; want attacker", c.attacker, c.attacker, owner, err)
+		}
+		for _, p := range m.Problems() {
+			if errors.Is(p, ErrAmbiguous) {
+				t.Errorf("victim %q, attacker %q: %v", c.victim, c.attacker, p)
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -200,6 +201,11 @@ func (s *Seed) decodeTypes(d *decoder, raw json.RawMessage) {
 				continue
 			}
 			for _, perr := range mt.Problems() {
+				// Lookalikes are warnings: both users still match their
+				// own records. Seed.Matcher(t).Problems() lists them.
+				if errors.Is(perr, ErrLookalike) {
+					continue
+				}
 				d.errs = append(d.errs, fmt.Errorf("%s: %w", fp, perr))
 			}
 			s.matchers[t] = mt

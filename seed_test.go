@@ -137,6 +137,27 @@ func TestSeedAmbiguousMatch(t *testing.T) {
 	}
 }
 
+// TestSeedLookalikes checks that lookalike addresses do not fail a seed
+// file, since each matches its own user, and that its matcher lists them.
+func TestSeedLookalikes(t *testing.T) {
+	in := `{"users": [{"id": "sam", "email": "sam@x.io"}, {"id": "long-s", "email": "ſam@x.io"}],
+		"types": {"contract": {"owner_field": {"record": "am", "user": "email", "normalize": "email"}}},
+		"records": [{"type": "contract", "id": "k1", "fields": {"am": "SAM@x.io"}}, {"type": "contract", "id": "k2", "fields": {"am": "ſam@x.io"}}]}`
+	s, err := ParseSeed([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]UserID{"k1": "sam", "k2": "long-s"} {
+		if r, _ := s.Record(MustRef("contract/" + id)); r.Ownership.FirstOwner() != want {
+			t.Errorf("contract/%s is owned by %q, want %q", id, r.Ownership.FirstOwner(), want)
+		}
+	}
+	m, _ := s.Matcher("contract")
+	if p := m.Problems(); len(p) != 1 || !errors.Is(p[0], ErrLookalike) {
+		t.Errorf("Problems() = %v, want one lookalike", p)
+	}
+}
+
 func TestSeedSmallErrors(t *testing.T) {
 	for in, want := range map[string]string{
 		``:                 "seed",
