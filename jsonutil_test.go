@@ -3,6 +3,7 @@ package ownership
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -172,5 +173,121 @@ func TestCheckDepth(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), want+"[0][0]") {
 			t.Errorf("checkDepth(%.40q...) = %v, want a path starting %s", in, err, want)
 		}
+	}
+}
+
+// hostileInputs are about size bytes of input built to be expensive for a
+// strict reader: nesting far past the limit (rejected early), nesting
+// past the limit after size bytes of valid records (found by the first,
+// linear scan), and many nests just inside the limit (read in full, one
+// problem each).
+func hostileInputs(size int) map[string][]byte {
+	records := func(value string) string {
+		var b strings.Builder
+		b.WriteString(`{"records":[`)
+		for i := 0; b.Len() < size; i++ {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"type":"t","id":"%d","fields":{"x":%s}}`, i, value)
+		}
+		return b.String()
+	}
+	out := map[string][]byte{}
+	for _, n := range nestings {
+		out["deep_"+n.name] = []byte(`{"records":[{"type":"t","id":"1","fields":{"x":` + n.nest(size/6) + `}}]}`)
+		out["wide_"+n.name] = []byte(records(n.nest(maxDepth-4)) + "]}")
+	}
+	out["deep_last"] = []byte(records(`"v"`) + "," + nestings[0].nest(size/10) + "]}")
+	return out
+}
+
+// TestHostileInputAllocation: reading 1 MB of hostile input allocates
+// less than 50 MB, whatever its shape (it once took gigabytes).
+func TestHostileInputAllocation(t *testing.T) {
+	const limit = 50 << 20
+	for name, in := range hostileInputs(1 << 20) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := ParseSeed(in)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > limit {
+			t.Errorf("%s: reading %d bytes allocated %d MB, want under %d MB", name, len(in), n>>20, limit>>20)
+		}
+	}
+}
+
+// bigSeed is a valid seed of about size bytes: users, a policy and
+// records with fields and ownership lists.
+func bigSeed(size int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"policy":{"roles":{"rep":{"types":{"contact":{"view":["own","unassigned"],"update":"own","claim":true}}}}},"users":[`)
+	const users = 50
+	for i := range users {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":"u%d","login":"user%d","email":"user%d@example.com","roles":["rep"],"fields":{"region":"EU"}}`, i, i, i)
+	}
+	b.WriteString(`],"records":[`)
+	for i := 0; b.Len() < size; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"type":"contact","id":"c%d","fields":{"name":"Contact %d","country":"DE"},"ownership":[{"user_id":"u%d","role":"owner"},{"user_id":"u%d","role":"follower"}]}`,
+			i, i, i%users, (i+1)%users)
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
+}
+
+func TestBigSeed(t *testing.T) {
+	if _, err := ParseSeed(bigSeed(100 << 10)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var benchSizes = []struct {
+	name string
+	size int
+}{{"10KB", 10 << 10}, {"100KB", 100 << 10}, {"1MB", 1 << 20}}
+
+// BenchmarkParseSeedHostile reads hostile input of growing size; time and
+// bytes per operation grow (at most) linearly with it.
+func BenchmarkParseSeedHostile(b *testing.B) {
+	for _, size := range benchSizes {
+		inputs := hostileInputs(size.size)
+		for _, name := range []string{"deep_arrays", "deep_objects", "deep_mixed", "deep_last", "wide_arrays", "wide_objects", "wide_mixed"} {
+			in := inputs[name]
+			b.Run(name+"/"+size.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(in)))
+				for range b.N {
+					if _, err := ParseSeed(in); err == nil {
+						b.Fatal("hostile input accepted")
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkParseSeedLarge reads valid seeds of growing size.
+func BenchmarkParseSeedLarge(b *testing.B) {
+	for _, size := range benchSizes {
+		in := bigSeed(size.size)
+		b.Run(size.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in)))
+			for range b.N {
+				if _, err := ParseSeed(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
