@@ -1,8 +1,11 @@
 package ownership
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -82,6 +85,21 @@ var deepPositions = []struct {
 	{"rules", `X`, ``},
 	{"rules", `[{"rule":"round_robin","team":X}]`, `[0].team`},
 	{"owner_field", `{"record":X}`, `record`},
+}
+
+// deepInputs puts nesting of each shape in place of the X of template:
+// at the limit, one level past it, and four times the limit (kept small,
+// as the fuzzing engine mutates and minimises seed inputs byte by byte).
+func deepInputs(template string) []string {
+	before, _, _ := strings.Cut(template, "X")
+	open := openAt(before)
+	var out []string
+	for _, n := range nestings {
+		for _, depth := range []int{maxDepth - open, maxDepth + 1 - open, 4 * maxDepth} {
+			out = append(out, strings.Replace(template, "X", n.nest(depth), 1))
+		}
+	}
+	return out
 }
 
 // readStrictly reads in with the named strict reader.
@@ -289,5 +307,72 @@ func BenchmarkParseSeedLarge(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// FuzzStrictJSON compares the hand-written scanners with encoding/json:
+// checkDepth refuses exactly the valid JSON nested deeper than maxDepth,
+// and on what decodeStrict accepts, members and elements split objects and
+// arrays into the keys and values encoding/json finds.
+func FuzzStrictJSON(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `{"a": [1, "]", {"b": null}], "c\"d": "\u00e9", "e": -1.5e3}`, `[true, false, null, "x", 0]`,
+		`{"a":1,"a":2}`, `[1 2]`, `{"a" 1}`, `"[[["`, ` [ [ ] , { } ] `,
+	} {
+		f.Add([]byte(s))
+	}
+	for _, in := range deepInputs(`{"a":[X]}`) {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if json.Valid(data) {
+			deep := depthOf(data) > maxDepth
+			if err := checkDepth(data); (err != nil) != deep {
+				t.Fatalf("checkDepth(%q) = %v, nested %d deep", data, err, depthOf(data))
+			}
+		}
+		var raw json.RawMessage
+		if err := decodeStrict(data, &raw); err != nil {
+			return
+		}
+		switch bytes.TrimSpace(raw)[0] {
+		case '{':
+			var want map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &want); err != nil {
+				t.Fatal(err)
+			}
+			if got := members(raw); !reflect.DeepEqual(got, want) {
+				t.Fatalf("members(%q) = %q, encoding/json finds %q", raw, got, want)
+			}
+		case '[':
+			var want []json.RawMessage
+			if err := json.Unmarshal(raw, &want); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := elements(raw)
+			if !ok || len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) {
+				t.Fatalf("elements(%q) = %q, %v, encoding/json finds %q", raw, got, ok, want)
+			}
+		}
+	})
+}
+
+// depthOf returns how deeply arrays and objects nest in valid JSON,
+// as encoding/json's tokenizer sees it.
+func depthOf(data []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	depth, deepest := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return deepest
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+			deepest = max(deepest, depth)
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
 	}
 }
