@@ -8,6 +8,11 @@
 //	ownctl filter   -seed FILE -user ID [-action ACTION] -type TYPE
 //	ownctl validate -seed FILE
 //
+// With -queries, check answers each line of FILE, a JSON query, with one
+// JSON line; blank lines are skipped. A line that is not a query, or is
+// longer than 1 MiB, is answered with its line number and an error, the
+// lines after it are still answered, and the exit status is 2.
+//
 // Exit status: 0 allowed (or done), 1 denied, 2 bad input.
 package main
 
