@@ -298,7 +298,8 @@ type ruleJSON struct {
 //	 {"rule": "least_loaded", "team": ["u1", "u2"], "type": "contact"}]
 //
 // Decoding is strict; each problem is an error wrapping [ErrInvalid] that
-// names its path ("assignment[2].team"), all of them joined.
+// names its path ("assignment[2].team"), all of them joined. Arrays and
+// objects nested more than 64 levels deep are refused.
 func ParseRules(data []byte) (Rules, error) {
 	var raw []json.RawMessage
 	if err := decodeStrict(data, &raw); err != nil {

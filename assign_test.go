@@ -247,6 +247,11 @@ func FuzzParseRules(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	// Nesting at the depth limit (64 levels) and past it, in a team.
+	for _, depth := range []int{62, 63, 256} {
+		f.Add([]byte(`[{"rule":"round_robin","team":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}]`))
+		f.Add([]byte(`[{"rule":"round_robin","team":` + strings.Repeat(`{"a":`, depth) + "1" + strings.Repeat("}", depth) + `}]`))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rules, err := ownership.ParseRules(data)
 		if err != nil {

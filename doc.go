@@ -89,6 +89,10 @@
 // [ParseSeed] reads the JSON seed format (users, policy, types, templates,
 // profiles, records, assignment) strictly, reporting every problem by its
 // path; cmd/ownctl answers questions about a seed from the command line.
+// Every strict reader of JSON in the package refuses arrays and objects
+// nested more than 64 levels deep, an error wrapping [ErrInvalid] that
+// names the path where the limit was reached; the depth is checked in one
+// pass over the input before it is decoded.
 //
 // A Policy never changes once built and is safe for concurrent use; so are
 // Lists, Predicates, Matchers and Seeds. A Manager is safe for concurrent

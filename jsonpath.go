@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // decoder reads JSON strictly while keeping the path of every value, so
@@ -48,8 +49,8 @@ func kind(raw json.RawMessage) string {
 // object decodes an object and reports fields not in allowed. It returns
 // nil (and records an error) when raw is not an object.
 func (d *decoder) object(raw json.RawMessage, path string, allowed ...string) map[string]json.RawMessage {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+	m := members(raw)
+	if m == nil {
 		d.errf(path, "want an object, got %s", kind(raw))
 		return nil
 	}
@@ -61,6 +62,108 @@ func (d *decoder) object(raw json.RawMessage, path string, allowed ...string) ma
 		}
 	}
 	return m
+}
+
+// The decoder reads JSON that decodeStrict has accepted: well-formed, no
+// deeper than maxDepth, no key twice in an object. So members and elements
+// split it by hand, the values slices of the input, instead of having
+// encoding/json check and copy each level again.
+
+// members splits an object into its members, or returns nil when raw is
+// not an object.
+func members(raw []byte) map[string]json.RawMessage {
+	i := skipSpace(raw, 0)
+	if i == len(raw) || raw[i] != '{' {
+		return nil
+	}
+	m := map[string]json.RawMessage{}
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] == '"'; {
+		end := stringEnd(raw, i)
+		key := stringValue(raw[i:end])
+		i = skipSpace(raw, end)
+		if i == len(raw) || raw[i] != ':' {
+			return m // not reached for accepted input
+		}
+		start := skipSpace(raw, i+1)
+		i = valueEnd(raw, start)
+		m[key] = raw[start:i:i]
+		if i = skipSpace(raw, i); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return m
+}
+
+// elements splits an array into its elements; ok is false when raw is not
+// an array.
+func elements(raw []byte) (elems []json.RawMessage, ok bool) {
+	i := skipSpace(raw, 0)
+	if i == len(raw) || raw[i] != '[' {
+		return nil, false
+	}
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != ']'; {
+		end := valueEnd(raw, i)
+		if end == i {
+			break // not reached for accepted input
+		}
+		elems = append(elems, raw[i:end:end])
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return elems, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the index just past the value that starts at b[i].
+func valueEnd(b []byte, i int) int {
+	if i == len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(b) {
+		switch b[i] {
+		case ',', ']', '}', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// stringValue decodes a JSON string: the bytes between the quotes when
+// there is nothing to unescape or replace, else as encoding/json does.
+func stringValue(raw []byte) string {
+	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	return s
 }
 
 // sub appends a field name to a path.
@@ -78,8 +181,8 @@ func (d *decoder) array(raw json.RawMessage, path string) []json.RawMessage {
 	if raw == nil || string(bytes.TrimSpace(raw)) == "null" {
 		return nil
 	}
-	var a []json.RawMessage
-	if err := json.Unmarshal(raw, &a); err != nil {
+	a, ok := elements(raw)
+	if !ok {
 		d.errf(path, "want an array, got %s", kind(raw))
 		return nil
 	}
@@ -91,11 +194,14 @@ func (d *decoder) str(raw json.RawMessage, path string) string {
 	if raw == nil {
 		return ""
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		d.errf(path, "want a string, got %s", kind(raw))
+	switch b := bytes.TrimSpace(raw); {
+	case len(b) > 0 && b[0] == '"':
+		return stringValue(b)
+	case string(b) == "null":
+		return ""
 	}
-	return s
+	d.errf(path, "want a string, got %s", kind(raw))
+	return ""
 }
 
 // boolean decodes true or false; absence is false.
@@ -103,11 +209,14 @@ func (d *decoder) boolean(raw json.RawMessage, path string) bool {
 	if raw == nil {
 		return false
 	}
-	var b bool
-	if err := json.Unmarshal(raw, &b); err != nil {
-		d.errf(path, "want true or false, got %s", kind(raw))
+	switch string(bytes.TrimSpace(raw)) {
+	case "true":
+		return true
+	case "false", "null":
+		return false
 	}
-	return b
+	d.errf(path, "want true or false, got %s", kind(raw))
+	return false
 }
 
 // strs decodes an array of strings.

@@ -134,8 +134,8 @@ func (f OwnerField) Validate() error {
 type ownerFieldJSON OwnerField
 
 // UnmarshalJSON decodes {"record", "user", "normalize",
-// "case_sensitive_local"} strictly (unknown fields are errors) and
-// validates it.
+// "case_sensitive_local"} strictly (unknown fields are errors, and so is
+// nesting more than 64 levels deep) and validates it.
 func (f *OwnerField) UnmarshalJSON(b []byte) error {
 	var v OwnerField
 	if err := decodeStrict(b, (*ownerFieldJSON)(&v)); err != nil {

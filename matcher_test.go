@@ -83,6 +83,9 @@ func FuzzOwnerFieldJSON(f *testing.F) {
 	f.Add(`{"record": "k", "user": "email", "normalize": "email", "case_sensitive_local": true}`)
 	f.Add(`{"record": "assignee", "user": "login", "normalize": ""}`) // empty is exact
 	f.Add(`{"record": "a", "user": "b", "normalize": null}`)          // null leaves the zero value
+	for _, in := range deepInputs(`{"record": X, "user": "b"}`) {
+		f.Add(in)
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		var v OwnerField
 		// UnmarshalJSON itself, not json.Unmarshal, whose syntax check

@@ -412,7 +412,8 @@ func (l List) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes a JSON array of entries and normalises it as
-// [NewList] does. Unknown fields in an entry are an error.
+// [NewList] does. Unknown fields in an entry are an error, and so are
+// arrays and objects nested more than 64 levels deep.
 func (l *List) UnmarshalJSON(b []byte) error {
 	var raw []Entry
 	if err := decodeStrict(b, &raw); err != nil {

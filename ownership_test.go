@@ -218,6 +218,11 @@ func FuzzListJSON(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	for _, tmpl := range []string{`X`, `[{"user_id":X,"role":"owner"}]`} {
+		for _, in := range deepInputs(tmpl) {
+			f.Add([]byte(in))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var l List
 		if err := json.Unmarshal(data, &l); err != nil {

@@ -360,6 +360,8 @@ func (p *Policy) MarshalJSON() ([]byte, error) { return json.Marshal(p.Def()) }
 // UnmarshalJSON decodes {"roles": {...}} strictly and validates it as
 // [NewPolicy] does. Every problem is reported, each an error wrapping
 // [ErrInvalid] that names its path ("roles.sales_rep.types.contact.view").
+// Arrays and objects nested more than 64 levels deep are refused, with the
+// path where the limit was reached.
 //
 // A Policy never changes once built: decoding into a Policy that already
 // has roles is an error; decode into a new one and swap the pointer.

@@ -465,6 +465,11 @@ func FuzzPolicyJSON(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	for _, tmpl := range []string{`X`, `{"roles":{"r":{"types":{"t":{"view":X}}}}}`} {
+		for _, in := range deepInputs(tmpl) {
+			f.Add([]byte(in))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p Policy
 		if err := p.UnmarshalJSON(data); err != nil {

@@ -71,6 +71,8 @@ var seedFields = []string{"users", "policy", "types", "templates", "profiles", "
 // unknown fields, unknown roles or actions, bad scopes, duplicate ids,
 // references to users or records that do not exist, parent chains that
 // loop, synced records without a parent, and ambiguous field matches.
+// Arrays and objects nested more than 64 levels deep are refused before
+// anything else is read, with the path where the limit was reached.
 func ParseSeed(data []byte) (*Seed, error) {
 	var d decoder
 	var raw json.RawMessage

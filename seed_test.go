@@ -192,6 +192,13 @@ func FuzzParseSeed(f *testing.F) {
 	for _, s := range []string{`{}`, `{"records":[{"type":"a","id":"1","parent":"a/1"}]}`, `{"users":[{"id":"u"}],"records":[{"type":"t","id":"1","ownership":[{"user_id":"u","role":"owner"}]}]}`} {
 		f.Add([]byte(s))
 	}
+	// Nesting at and past the depth limit, where anything goes and where
+	// the schema expects a list.
+	for _, tmpl := range []string{`X`, `{"records":[{"type":"t","id":"1","fields":{"x":X}}]}`, `{"records":[{"type":"t","id":"1","ownership":X}]}`, `{"assignment":X}`} {
+		for _, in := range deepInputs(tmpl) {
+			f.Add([]byte(in))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSeed(data)
 		if err != nil {

@@ -8,11 +8,17 @@
 //	ownctl filter   -seed FILE -user ID [-action ACTION] -type TYPE
 //	ownctl validate -seed FILE
 //
+// With -queries, check answers each line of FILE, a JSON query, with one
+// JSON line; blank lines are skipped. A line that is not a query, or is
+// longer than 1 MiB, is answered with its line number and an error, the
+// lines after it are still answered, and the exit status is 2.
+//
 // Exit status: 0 allowed (or done), 1 denied, 2 bad input.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -241,9 +247,15 @@ type answer struct {
 	Error       string `json:"error,omitempty"`
 }
 
-// batch answers each JSON line of the queries file with one JSON line. A
-// line that cannot be read as a query is answered with an error, and makes
-// the exit status 2; otherwise it is 0.
+// maxQueryLine is the longest -queries line that is read, in bytes, not
+// counting its newline. A longer line is answered with an error, like a
+// line that is not a query, and is skipped without being held in memory.
+const maxQueryLine = 1 << 20
+
+// batch answers each JSON line of the queries file with one JSON line;
+// blank lines are skipped. A line that cannot be read as a query, or is
+// longer than maxQueryLine, is answered with an error, and makes the exit
+// status 2; otherwise it is 0.
 func batch(s *ownership.Seed, name string, stdin io.Reader, stdout, stderr io.Writer) int {
 	in := stdin
 	if name != "-" {
@@ -255,44 +267,85 @@ func batch(s *ownership.Seed, name string, stdin io.Reader, stdout, stderr io.Wr
 		defer file.Close()
 		in = file
 	}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	r := bufio.NewReaderSize(in, 64*1024)
+	var buf []byte
 	w := bufio.NewWriterSize(stdout, 64*1024)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	code, n := exitAllow, 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		q, err := parseQuery(line)
-		out := answer{User: q.User, Action: q.Action, Record: q.Record, Field: q.Field}
-		var d ownership.Decision
-		if err == nil {
-			d, err = ask(s, q)
-		}
+	for {
+		raw, tooLong, err := readLine(r, buf[:0])
 		if err != nil {
-			out.Line, out.Error = n, err.Error()
+			if err != io.EOF {
+				fmt.Fprintf(stderr, "ownctl: reading %s: %v\n", name, err)
+				code = exitBad
+			}
+			break
+		}
+		buf = raw
+		n++
+		var out answer
+		if tooLong {
+			out.Line, out.Error = n, fmt.Sprintf("line longer than %d bytes: not read", maxQueryLine)
 			code = exitBad
 		} else {
-			out.Allowed, out.Reason, out.Explanation = d.Allowed, d.Reason.String(), d.Explain()
+			line := strings.TrimSpace(string(raw))
+			if line == "" {
+				continue
+			}
+			q, err := parseQuery(line)
+			out = answer{User: q.User, Action: q.Action, Record: q.Record, Field: q.Field}
+			var d ownership.Decision
+			if err == nil {
+				d, err = ask(s, q)
+			}
+			if err != nil {
+				out.Line, out.Error = n, err.Error()
+				code = exitBad
+			} else {
+				out.Allowed, out.Reason, out.Explanation = d.Allowed, d.Reason.String(), d.Explain()
+			}
 		}
 		if err := enc.Encode(out); err != nil {
 			fmt.Fprintf(stderr, "ownctl: %v\n", err)
 			return exitBad
 		}
 	}
-	if err := sc.Err(); err != nil {
-		fmt.Fprintf(stderr, "ownctl: reading %s: %v\n", name, err)
-		code = exitBad
-	}
 	if err := w.Flush(); err != nil {
 		fmt.Fprintf(stderr, "ownctl: %v\n", err)
 		return exitBad
 	}
 	return code
+}
+
+// readLine reads the next line from r, appending it to buf without its
+// newline. A line longer than maxQueryLine is read to its end, a buffer
+// at a time, but not kept: tooLong is set and the line is empty. The last
+// line may lack a newline. At the end of the input, err is io.EOF.
+func readLine(r *bufio.Reader, buf []byte) (line []byte, tooLong bool, err error) {
+	read := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		read = read || len(chunk) > 0
+		chunk = bytes.TrimSuffix(chunk, []byte("\n"))
+		if !tooLong {
+			if len(buf)+len(chunk) > maxQueryLine {
+				tooLong, buf = true, buf[:0]
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		switch {
+		case err == nil:
+			return buf, tooLong, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && read:
+			return buf, tooLong, nil
+		default:
+			return buf, tooLong, err
+		}
+	}
 }
 
 func explain(args []string, stdout, stderr io.Writer) int {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -178,5 +179,115 @@ func BenchmarkBatch(b *testing.B) {
 		if code := run([]string{"check", "-seed", seeds + "crm.json", "-queries", path}, nil, io.Discard, &errOut); code != 0 {
 			b.Fatalf("exit %d: %s", code, errOut.String())
 		}
+	}
+}
+
+// runBatch answers the queries read from in on the crm seed and returns
+// the exit status and the output lines, each decoded.
+func runBatch(t *testing.T, in io.Reader) (int, []answer) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run([]string{"check", "-seed", seeds + "crm.json", "-queries", "-"}, in, &out, &errOut)
+	if errOut.Len() > 0 {
+		t.Errorf("stderr: %s", errOut.String())
+	}
+	var answers []answer
+	for _, line := range strings.SplitAfter(out.String(), "\n") {
+		if line == "" {
+			continue
+		}
+		var a answer
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("output line %q: %v", line, err)
+		}
+		answers = append(answers, a)
+	}
+	return code, answers
+}
+
+// TestBatchLongLine: a line longer than maxQueryLine gets an error line
+// and the lines after it are still answered, each with one line.
+func TestBatchLongLine(t *testing.T) {
+	short := `{"user":"rep1","action":"view","record":"contact/c1"}`
+	long := `{"user":"` + strings.Repeat("a", 2<<20) + `","action":"view","record":"contact/c1"}`
+	code, answers := runBatch(t, strings.NewReader(short+"\n"+long+"\n"+short+"\n"))
+	if code != exitBad || len(answers) != 3 {
+		t.Fatalf("exit %d, %d answers, want 2 and 3: %+v", code, len(answers), answers)
+	}
+	if !answers[0].Allowed || !answers[2].Allowed || answers[0].Error != "" || answers[2].Error != "" {
+		t.Errorf("short lines: %+v, %+v; want both allowed", answers[0], answers[2])
+	}
+	if want := (answer{Line: 2, Error: "line longer than 1048576 bytes: not read"}); answers[1] != want {
+		t.Errorf("long line: %+v, want %+v", answers[1], want)
+	}
+}
+
+// TestBatchLineLimit: a query line of exactly maxQueryLine bytes is read,
+// with either line end and without one at the end of the input; one byte
+// more is too long.
+func TestBatchLineLimit(t *testing.T) {
+	query := `{"user":"rep1","action":"view","record":"contact/c1"}`
+	fill := func(n int) string { return query + strings.Repeat(" ", n-len(query)) }
+	for _, c := range []struct {
+		name, in string
+		errs     []bool
+	}{
+		{"at the limit", fill(maxQueryLine) + "\n" + query + "\n", []bool{false, false}},
+		{"at the limit, CRLF", fill(maxQueryLine-1) + "\r\n" + query + "\r\n", []bool{false, false}},
+		{"at the limit, last", query + "\n" + fill(maxQueryLine), []bool{false, false}},
+		{"one over", fill(maxQueryLine+1) + "\n" + query, []bool{true, false}},
+		{"one over, last", query + "\n" + fill(maxQueryLine+1), []bool{false, true}},
+		{"blank lines", "\n\n" + fill(maxQueryLine+1) + "\n\n" + query + "\n", []bool{true, false}},
+	} {
+		_, answers := runBatch(t, strings.NewReader(c.in))
+		if len(answers) != len(c.errs) {
+			t.Errorf("%s: %d answers, want %d", c.name, len(answers), len(c.errs))
+			continue
+		}
+		for i, a := range answers {
+			if (a.Error != "") != c.errs[i] || (!c.errs[i] && !a.Allowed) {
+				t.Errorf("%s: answer %d: %+v", c.name, i+1, a)
+			}
+		}
+	}
+}
+
+// endless is n bytes of 'a' and then a newline and a query, made up as
+// they are read.
+type endless struct {
+	n    int
+	tail string
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.n > 0 {
+		k := min(len(p), e.n)
+		for i := range p[:k] {
+			p[i] = 'a'
+		}
+		e.n -= k
+		return k, nil
+	}
+	if e.tail == "" {
+		return 0, io.EOF
+	}
+	k := copy(p, e.tail)
+	e.tail = e.tail[k:]
+	return k, nil
+}
+
+// TestBatchLongLineMemory: an over-long line is skipped, not held: a
+// 256 MiB line costs a few MiB.
+func TestBatchLongLineMemory(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, answers := runBatch(t, &endless{n: 256 << 20, tail: "\n" + `{"user":"rep1","action":"view","record":"contact/c1"}` + "\n"})
+	runtime.ReadMemStats(&after)
+	if len(answers) != 2 || answers[0].Error == "" || !answers[1].Allowed {
+		t.Fatalf("answers: %+v", answers)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+		t.Errorf("reading a 256 MiB line allocated %d MiB", n>>20)
 	}
 }

@@ -1,0 +1,378 @@
+package ownership
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// Nesting shapes of hostile input: n levels of arrays, of objects, and of
+// the two alternating.
+var nestings = []struct {
+	name string
+	nest func(n int) string
+	step func(level int) string // the path step that enters a level
+}{
+	{"arrays", func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) },
+		func(int) string { return "[0]" }},
+	{"objects", func(n int) string { return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) },
+		func(int) string { return ".a" }},
+	{"mixed", func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			if i%2 == 0 {
+				b.WriteString("[")
+			} else {
+				b.WriteString(`{"a":`)
+			}
+		}
+		b.WriteString("1")
+		for i := n - 1; i >= 0; i-- {
+			if i%2 == 0 {
+				b.WriteString("]")
+			} else {
+				b.WriteString("}")
+			}
+		}
+		return b.String()
+	}, func(level int) string {
+		if level%2 == 0 {
+			return "[0]"
+		}
+		return ".a"
+	}},
+}
+
+// openAt counts the arrays and objects open at the end of s, which holds
+// no brackets inside strings.
+func openAt(s string) int {
+	return strings.Count(s, "[") + strings.Count(s, "{") - strings.Count(s, "]") - strings.Count(s, "}")
+}
+
+// deepPositions are the places of the strict readers where hostile
+// nesting can be put, X marking it, with the path the error names there.
+var deepPositions = []struct {
+	reader, in, path string
+}{
+	{"seed", `X`, ``},
+	{"seed", `{"users":[{"id":"u","fields":{"f":X}}]}`, `users[0].fields.f`},
+	{"seed", `{"users":[{"id":"u","roles":X}]}`, `users[0].roles`},
+	{"seed", `{"users":[{"id":"u","inactive":X}]}`, `users[0].inactive`},
+	{"seed", `{"policy":X}`, `policy`},
+	{"seed", `{"policy":{"roles":{"r":{"types":{"t":{"view":X}}}}}}`, `policy.roles.r.types.t.view`},
+	{"seed", `{"policy":{"roles":{"r":{"types":{"t":{"fields":{"f":{"update":X}}}}}}}}`, `policy.roles.r.types.t.fields.f.update`},
+	{"seed", `{"types":{"t":{"owner_field":X}}}`, `types.t.owner_field`},
+	{"seed", `{"types":{"t":{"owner_field":{"record":X}}}}`, `types.t.owner_field.record`},
+	{"seed", `{"templates":[{"id":"t","default_ownership":X}]}`, `templates[0].default_ownership`},
+	{"seed", `{"profiles":[{"id":"p","default_ownership":[{"user_id":X}]}]}`, `profiles[0].default_ownership[0].user_id`},
+	{"seed", `{"records":[{"type":"t","id":"1","fields":{"x":X}}]}`, `records[0].fields.x`},
+	{"seed", `{"records":[{"type":"t","id":"1","ownership":X}]}`, `records[0].ownership`},
+	{"seed", `{"records":[{"type":"t","id":"1","parent":X}]}`, `records[0].parent`},
+	{"seed", `{"records":[{"type":"t","id":"1"},{"type":"t","id":"2","mode":X}]}`, `records[1].mode`},
+	{"seed", `{"assignment":X}`, `assignment`},
+	{"seed", `{"assignment":[{"rule":"territory","field":"c","territories":{"DE":X}}]}`, `assignment[0].territories.DE`},
+	{"seed", `{"unknown":X}`, `unknown`},
+	{"policy", `X`, ``},
+	{"policy", `{"roles":{"r":{"types":{"t":{"view":X}}}}}`, `roles.r.types.t.view`},
+	{"policy", `{"roles":{"r":{"bypass":X}}}`, `roles.r.bypass`},
+	{"list", `X`, ``},
+	{"list", `[{"user_id":"a","role":X}]`, `[0].role`},
+	{"rules", `X`, ``},
+	{"rules", `[{"rule":"round_robin","team":X}]`, `[0].team`},
+	{"owner_field", `{"record":X}`, `record`},
+}
+
+// deepInputs puts nesting of each shape in place of the X of template:
+// at the limit, one level past it, and four times the limit (kept small,
+// as the fuzzing engine mutates and minimises seed inputs byte by byte).
+func deepInputs(template string) []string {
+	before, _, _ := strings.Cut(template, "X")
+	open := openAt(before)
+	var out []string
+	for _, n := range nestings {
+		for _, depth := range []int{maxDepth - open, maxDepth + 1 - open, 4 * maxDepth} {
+			out = append(out, strings.Replace(template, "X", n.nest(depth), 1))
+		}
+	}
+	return out
+}
+
+// readStrictly reads in with the named strict reader.
+func readStrictly(reader, in string) error {
+	b := []byte(in)
+	switch reader {
+	case "seed":
+		_, err := ParseSeed(b)
+		return err
+	case "policy":
+		var p Policy
+		return p.UnmarshalJSON(b)
+	case "list":
+		var l List
+		return l.UnmarshalJSON(b)
+	case "rules":
+		_, err := ParseRules(b)
+		return err
+	case "owner_field":
+		var f OwnerField
+		return f.UnmarshalJSON(b)
+	}
+	panic("unknown reader " + reader)
+}
+
+// TestDepthLimit: arrays and objects nested deeper than maxDepth, in any
+// position of any strict reader, are an error wrapping ErrInvalid that
+// names the path where the limit was reached.
+func TestDepthLimit(t *testing.T) {
+	for _, pos := range deepPositions {
+		for _, n := range nestings {
+			before, _, _ := strings.Cut(pos.in, "X")
+			open := openAt(before)
+			want := pos.path
+			for level := 0; level < maxDepth-open; level++ {
+				want += n.step(level)
+			}
+			want = strings.TrimPrefix(want, ".")
+			want = fmt.Sprintf(": %s: arrays and objects nested more than %d levels deep", want, maxDepth)
+			in := strings.Replace(pos.in, "X", n.nest(100_000), 1)
+			err := readStrictly(pos.reader, in)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s %s with %s nested 100,000 deep:\n got %v\nwant ErrInvalid ending %q", pos.reader, pos.in, n.name, err, want)
+			}
+		}
+	}
+}
+
+// TestDepthLimitBoundary: maxDepth levels are read (and judged on their
+// content); one more is the depth error.
+func TestDepthLimitBoundary(t *testing.T) {
+	for _, n := range nestings {
+		var l List
+		if err := l.UnmarshalJSON([]byte(n.nest(maxDepth))); err == nil || strings.Contains(err.Error(), "nested") {
+			t.Errorf("%s %d deep: %v, want an error about the content", n.name, maxDepth, err)
+		}
+		if err := l.UnmarshalJSON([]byte(n.nest(maxDepth + 1))); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "nested more than 64 levels") {
+			t.Errorf("%s %d deep: %v, want the depth error", n.name, maxDepth+1, err)
+		}
+	}
+	// A seed as deep as the limit allows is still checked in full.
+	in := `{"records":[{"type":"t","id":"1","fields":{"x":` + nestings[0].nest(maxDepth-4) + `}}]}`
+	if _, err := ParseSeed([]byte(in)); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "records[0].fields.x: want a string, got an array") {
+		t.Errorf("seed %d deep: %v", maxDepth, err)
+	}
+}
+
+// TestCheckDepth: brackets inside strings do not count, escaped quotes do
+// not end a string, and the path names keys as decoded.
+func TestCheckDepth(t *testing.T) {
+	deep := strings.Repeat("[", maxDepth+1)
+	for _, in := range []string{
+		`["` + deep + `"]`,
+		`{"` + deep + `": "` + deep + `"}`,
+		`["\"` + deep + `\\\"` + deep + `"]`,
+		`]]]]` + deep, // malformed: left to the decoder
+		``, `"`, `"\`, `[`,
+	} {
+		if err := checkDepth([]byte(in)); err != nil {
+			t.Errorf("checkDepth(%.40q...) = %v, want nil", in, err)
+		}
+	}
+	for in, want := range map[string]string{
+		`{"a\"b": ` + deep:                    `a"b[0]`,
+		`{"x": 1, "y": [1, "]", ` + deep:      `y[2]`,
+		`["\\", {"k": "v", "\u00e9": ` + deep: `[1].é`,
+	} {
+		err := checkDepth([]byte(in))
+		if err == nil || !strings.HasPrefix(err.Error(), want+"[0][0]") {
+			t.Errorf("checkDepth(%.40q...) = %v, want a path starting %s", in, err, want)
+		}
+	}
+}
+
+// hostileInputs are about size bytes of input built to be expensive for a
+// strict reader: nesting far past the limit (rejected early), nesting
+// past the limit after size bytes of valid records (found by the first,
+// linear scan), and many nests just inside the limit (read in full, one
+// problem each).
+func hostileInputs(size int) map[string][]byte {
+	records := func(value string) string {
+		var b strings.Builder
+		b.WriteString(`{"records":[`)
+		for i := 0; b.Len() < size; i++ {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"type":"t","id":"%d","fields":{"x":%s}}`, i, value)
+		}
+		return b.String()
+	}
+	out := map[string][]byte{}
+	for _, n := range nestings {
+		out["deep_"+n.name] = []byte(`{"records":[{"type":"t","id":"1","fields":{"x":` + n.nest(size/6) + `}}]}`)
+		out["wide_"+n.name] = []byte(records(n.nest(maxDepth-4)) + "]}")
+	}
+	out["deep_last"] = []byte(records(`"v"`) + "," + nestings[0].nest(size/10) + "]}")
+	return out
+}
+
+// TestHostileInputAllocation: reading 1 MB of hostile input allocates
+// less than 50 MB, whatever its shape (it once took gigabytes).
+func TestHostileInputAllocation(t *testing.T) {
+	const limit = 50 << 20
+	for name, in := range hostileInputs(1 << 20) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := ParseSeed(in)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > limit {
+			t.Errorf("%s: reading %d bytes allocated %d MB, want under %d MB", name, len(in), n>>20, limit>>20)
+		}
+	}
+}
+
+// bigSeed is a valid seed of about size bytes: users, a policy and
+// records with fields and ownership lists.
+func bigSeed(size int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"policy":{"roles":{"rep":{"types":{"contact":{"view":["own","unassigned"],"update":"own","claim":true}}}}},"users":[`)
+	const users = 50
+	for i := range users {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":"u%d","login":"user%d","email":"user%d@example.com","roles":["rep"],"fields":{"region":"EU"}}`, i, i, i)
+	}
+	b.WriteString(`],"records":[`)
+	for i := 0; b.Len() < size; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"type":"contact","id":"c%d","fields":{"name":"Contact %d","country":"DE"},"ownership":[{"user_id":"u%d","role":"owner"},{"user_id":"u%d","role":"follower"}]}`,
+			i, i, i%users, (i+1)%users)
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
+}
+
+func TestBigSeed(t *testing.T) {
+	if _, err := ParseSeed(bigSeed(100 << 10)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var benchSizes = []struct {
+	name string
+	size int
+}{{"10KB", 10 << 10}, {"100KB", 100 << 10}, {"1MB", 1 << 20}}
+
+// BenchmarkParseSeedHostile reads hostile input of growing size; time and
+// bytes per operation grow (at most) linearly with it.
+func BenchmarkParseSeedHostile(b *testing.B) {
+	for _, size := range benchSizes {
+		inputs := hostileInputs(size.size)
+		for _, name := range []string{"deep_arrays", "deep_objects", "deep_mixed", "deep_last", "wide_arrays", "wide_objects", "wide_mixed"} {
+			in := inputs[name]
+			b.Run(name+"/"+size.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(in)))
+				for range b.N {
+					if _, err := ParseSeed(in); err == nil {
+						b.Fatal("hostile input accepted")
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkParseSeedLarge reads valid seeds of growing size.
+func BenchmarkParseSeedLarge(b *testing.B) {
+	for _, size := range benchSizes {
+		in := bigSeed(size.size)
+		b.Run(size.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in)))
+			for range b.N {
+				if _, err := ParseSeed(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// FuzzStrictJSON compares the hand-written scanners with encoding/json:
+// checkDepth refuses exactly the valid JSON nested deeper than maxDepth,
+// and on what decodeStrict accepts, members and elements split objects and
+// arrays into the keys and values encoding/json finds.
+func FuzzStrictJSON(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `{"a": [1, "]", {"b": null}], "c\"d": "\u00e9", "e": -1.5e3}`, `[true, false, null, "x", 0]`,
+		`{"a":1,"a":2}`, `[1 2]`, `{"a" 1}`, `"[[["`, ` [ [ ] , { } ] `,
+	} {
+		f.Add([]byte(s))
+	}
+	for _, in := range deepInputs(`{"a":[X]}`) {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if json.Valid(data) {
+			deep := depthOf(data) > maxDepth
+			if err := checkDepth(data); (err != nil) != deep {
+				t.Fatalf("checkDepth(%q) = %v, nested %d deep", data, err, depthOf(data))
+			}
+		}
+		var raw json.RawMessage
+		if err := decodeStrict(data, &raw); err != nil {
+			return
+		}
+		switch bytes.TrimSpace(raw)[0] {
+		case '{':
+			var want map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &want); err != nil {
+				t.Fatal(err)
+			}
+			if got := members(raw); !reflect.DeepEqual(got, want) {
+				t.Fatalf("members(%q) = %q, encoding/json finds %q", raw, got, want)
+			}
+		case '[':
+			var want []json.RawMessage
+			if err := json.Unmarshal(raw, &want); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := elements(raw)
+			if !ok || len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) {
+				t.Fatalf("elements(%q) = %q, %v, encoding/json finds %q", raw, got, ok, want)
+			}
+		}
+	})
+}
+
+// depthOf returns how deeply arrays and objects nest in valid JSON,
+// as encoding/json's tokenizer sees it.
+func depthOf(data []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	depth, deepest := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return deepest
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+			deepest = max(deepest, depth)
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+	}
+}
