@@ -210,35 +210,47 @@ func (d Decision) Err() error {
 }
 
 // DeniedError is the error form of a denial; see [Decision.Err].
+//
+// A nil *DeniedError stands for the zero Decision: a denial without a
+// reason.
 type DeniedError struct {
 	Decision Decision
 }
 
+// decision returns e's decision, the zero Decision for a nil e.
+func (e *DeniedError) decision() Decision {
+	if e == nil {
+		return Decision{}
+	}
+	return e.Decision
+}
+
 // Error returns the decision's explanation.
-func (e *DeniedError) Error() string { return "ownership: " + e.Decision.Explain() }
+func (e *DeniedError) Error() string { return "ownership: " + e.decision().Explain() }
 
 // Is makes errors.Is match ErrDenied, and ErrSynced or ErrNotFound when the
 // reason says so.
 func (e *DeniedError) Is(target error) bool {
+	reason := e.decision().Reason
 	switch target {
 	case ErrDenied:
 		return true
 	case ErrSynced:
-		return e.Decision.Reason == ReasonSynced
+		return reason == ReasonSynced
 	case ErrNotFound:
-		return e.Decision.Reason == ReasonNotFound || e.Decision.Reason == ReasonUnknownSubject
+		return reason == ReasonNotFound || reason == ReasonUnknownSubject
 	case ErrConflict:
-		return e.Decision.Reason == ReasonAlreadyAssigned
+		return reason == ReasonAlreadyAssigned
 	}
 	return false
 }
 
 // DenialOf returns the decision carried by err, if err wraps a
-// [DeniedError].
+// [DeniedError]. A nil *DeniedError carries the zero Decision, a denial.
 func DenialOf(err error) (Decision, bool) {
 	var de *DeniedError
 	if errors.As(err, &de) {
-		return de.Decision, true
+		return de.decision(), true
 	}
 	return Decision{}, false
 }
