@@ -16,6 +16,9 @@ import (
 //
 // A Manager holds no mutable state of its own: it is safe for concurrent
 // use as long as its fields are not changed after first use.
+//
+// A nil *Manager, a zero Manager and one without a Store refuse every
+// operation with an error wrapping [ErrInvalid].
 type Manager struct {
 	// Policy decides every operation. A nil Policy denies everything.
 	Policy *Policy
@@ -26,7 +29,9 @@ type Manager struct {
 	// the target of a reassignment or transfer can see the record. Without
 	// it, reassignments and transfers are refused.
 	Users Directory
-	// Subscribers receive an Event for every committed change.
+	// Subscribers receive an Event for every committed change. A nil
+	// Subscriber (or nil SubscriberFunc) among them is a configuration
+	// error: every operation refuses to run, before writing anything.
 	Subscribers []Subscriber
 	// Now returns the time stamped on events; nil means time.Now.
 	Now func() time.Time
@@ -43,6 +48,24 @@ type Manager struct {
 	// children of a changed record follow it at once (see
 	// [Manager.Propagate]).
 	ManualSync bool
+}
+
+// check reports a Manager that cannot run an operation: one that is nil,
+// has no Store, or has a nil subscriber, which would fail only after the
+// write it was to report.
+func (m *Manager) check() error {
+	if m == nil {
+		return fmt.Errorf("%w: nil *Manager", ErrInvalid)
+	}
+	if m.Store == nil {
+		return fmt.Errorf("%w: Manager.Store is nil", ErrInvalid)
+	}
+	for i, s := range m.Subscribers {
+		if f, ok := s.(SubscriberFunc); s == nil || ok && f == nil {
+			return fmt.Errorf("%w: Manager.Subscribers[%d] is nil", ErrInvalid, i)
+		}
+	}
+	return nil
 }
 
 // afterChange propagates a committed change of ref to its synced
@@ -226,8 +249,8 @@ func (m *Manager) decide(by Subject, a Action, r Record) error {
 // decision. Create refuses a record that exists with an error wrapping
 // [ErrConflict].
 func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, error) {
-	if m.Store == nil {
-		return Record{}, fmt.Errorf("%w: Manager.Store is nil", ErrInvalid)
+	if err := m.check(); err != nil {
+		return Record{}, err
 	}
 	if !r.Ref.Valid() {
 		return Record{}, fmt.Errorf("%w: create: record reference %q/%q", ErrInvalid, r.Ref.Type, r.Ref.ID)
@@ -305,6 +328,9 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 // [ReasonAlreadyAssigned] (the error wraps both [ErrDenied] and
 // [ErrConflict]).
 func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if err := m.checkSubject(ctx, by, Claim, ref); err != nil {
 		return Record{}, err
 	}
@@ -329,6 +355,9 @@ func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error
 // ([ReasonTargetCannotView]); these denials come after by's own, so that
 // a user who may not reassign the record learns nothing about to.
 func (m *Manager) Reassign(ctx context.Context, by Subject, ref Ref, to UserID) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if err := m.checkSubject(ctx, by, Reassign, ref); err != nil {
 		return Record{}, err
 	}
@@ -420,6 +449,9 @@ func (m *Manager) AddFollower(ctx context.Context, by Subject, ref Ref, user Use
 }
 
 func (m *Manager) setRole(ctx context.Context, by Subject, ref Ref, user UserID, role Role, kind EventKind) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}
@@ -443,6 +475,9 @@ func (m *Manager) setRole(ctx context.Context, by Subject, ref Ref, user UserID,
 // Remove takes user off the record's list. Removing the last owner leaves
 // the record unassigned. by needs [ManageOwnership] on the record.
 func (m *Manager) Remove(ctx context.Context, by Subject, ref Ref, user UserID) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}
@@ -458,6 +493,9 @@ func (m *Manager) Remove(ctx context.Context, by Subject, ref Ref, user UserID) 
 // SetOwnership replaces the record's list with l, filling user details from
 // the directory. by needs [ManageOwnership] on the record.
 func (m *Manager) SetOwnership(ctx context.Context, by Subject, ref Ref, l List) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}

@@ -165,6 +165,9 @@ func formatChain(refs []Ref) string {
 // The Manager propagates by itself after each change it makes to a record
 // with children, unless ManualSync is set.
 func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOptions) (SyncReport, error) {
+	if err := m.check(); err != nil {
+		return SyncReport{}, err
+	}
 	var rep SyncReport
 	ss, err := m.syncStore()
 	if err != nil {
@@ -340,6 +343,9 @@ func (o *overlay) Get(ctx context.Context, ref Ref) (Record, error) {
 // everything. Records are repaired from their nearest independent
 // ancestor, so the order of the listing does not matter.
 func (m *Manager) Reconcile(ctx context.Context, records iter.Seq2[Record, error]) (SyncReport, error) {
+	if err := m.check(); err != nil {
+		return SyncReport{}, err
+	}
 	var rep SyncReport
 	ss, err := m.syncStore()
 	if err != nil {
@@ -385,6 +391,9 @@ func (m *Manager) Reconcile(ctx context.Context, records iter.Seq2[Record, error
 // reading orders after the switch (the record is independent by then, so
 // it no longer follows).
 func (m *Manager) SetMode(ctx context.Context, by Subject, ref Ref, mode Mode) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if mode > SyncWithParent {
 		return Record{}, fmt.Errorf("%w: mode %v", ErrInvalid, mode)
 	}
@@ -435,6 +444,9 @@ func (m *Manager) SetMode(ctx context.Context, by Subject, ref Ref, mode Mode) (
 // kept; a record that no longer lists u is passed over. The store must
 // implement [UserRecords].
 func (m *Manager) SyncUserDetails(ctx context.Context, u User) (SyncReport, error) {
+	if err := m.check(); err != nil {
+		return SyncReport{}, err
+	}
 	var rep SyncReport
 	ur, ok := m.Store.(UserRecords)
 	if !ok {
