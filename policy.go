@@ -363,7 +363,11 @@ func (p *Policy) MarshalJSON() ([]byte, error) { return json.Marshal(p.Def()) }
 //
 // A Policy never changes once built: decoding into a Policy that already
 // has roles is an error; decode into a new one and swap the pointer.
+// Decoding into a nil *Policy is an error too.
 func (p *Policy) UnmarshalJSON(b []byte) error {
+	if p == nil {
+		return fmt.Errorf("%w: cannot decode into a nil *Policy", ErrInvalid)
+	}
 	if p.roles != nil {
 		return fmt.Errorf("%w: a Policy is immutable once built; decode into a new Policy", ErrInvalid)
 	}
