@@ -96,6 +96,11 @@ func Or(cs ...Cond) Cond { return join(OpOr, condNone, condAll, cs) }
 func join(op Op, identity, absorbing Cond, cs []Cond) Cond {
 	var args []Cond
 	for _, c := range cs {
+		if (c.Op == OpAnd || c.Op == OpOr) && len(c.Args) == 0 {
+			// A hand-built and() or or() matches nothing (see Match);
+			// flattened away, and() would widen And to every record.
+			c = condNone
+		}
 		switch {
 		case c.Op == absorbing.Op:
 			return absorbing
