@@ -86,6 +86,9 @@ const (
 	// ReasonUndeclaredField: DecideField was asked about a field that the
 	// record type does not declare (see [RecordType]).
 	ReasonUndeclaredField
+	// ReasonInvalidMode: the record's Mode is neither [Independent] nor
+	// [SyncWithParent], so where its ownership comes from is unknown.
+	ReasonInvalidMode
 
 	reasonEnd
 )
@@ -119,6 +122,7 @@ var reasonName = [...]string{
 	ReasonUnknownTarget:        "unknown_target",
 	ReasonInactiveTarget:       "inactive_target",
 	ReasonUndeclaredField:      "undeclared_field",
+	ReasonInvalidMode:          "invalid_mode",
 }
 
 // String returns the reason's code, such as "view_scope".
@@ -407,6 +411,8 @@ func (d Decision) denyWhy() string {
 		return fmt.Sprintf("%s is inactive and takes no new records; pick an active user", d.Target)
 	case ReasonUndeclaredField:
 		return fmt.Sprintf("%s records have no field %q; use a field the record type declares", what, d.Field)
+	case ReasonInvalidMode:
+		return "its ownership mode is neither independent nor sync_with_parent; fix the record's mode"
 	case ReasonTargetCannotView:
 		return fmt.Sprintf("%s could not view it afterwards (their view scope is %s); pick a user whose role may view it, or widen that role's view scope", d.Target, d.Scope)
 	case ReasonSynced:

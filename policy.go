@@ -390,8 +390,9 @@ func (p *Policy) UnmarshalJSON(b []byte) error {
 
 // Decide answers whether subject s may perform action a on record r, and
 // why. It never fails: unknown actions, subjects without an id or roles,
-// roles the policy does not define and missing records (a zero Ref) are
-// denials with their own [Reason]. Decide does not allocate.
+// roles the policy does not define, missing records (a zero Ref) and
+// records whose Mode is out of range are denials with their own [Reason].
+// Decide does not allocate.
 //
 // The record's Ownership is taken as its effective ownership: for a record
 // synced with its parent, that is the propagated copy.
@@ -451,6 +452,9 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		return d
 	case !r.Ref.Valid():
 		d.Reason = ReasonNotFound
+		return d
+	case r.Mode > SyncWithParent:
+		d.Reason = ReasonInvalidMode
 		return d
 	case field != "" && !p.declares(r.Ref.Type, field):
 		d.Reason = ReasonUndeclaredField

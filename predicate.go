@@ -207,9 +207,10 @@ type Predicate struct {
 // Match reports whether r is of the predicate's type and satisfies its
 // condition. For a predicate returned by [Policy.Filter], Match(r) equals
 // Decide(subject, action, r).Allowed for every record r of that type, and
-// it does not allocate.
+// it does not allocate. A record with an invalid Ref or an out-of-range
+// Mode never matches.
 func (p Predicate) Match(r Record) bool {
-	if r.Ref.Type != p.Type || r.Ref.ID == "" {
+	if r.Ref.Type != p.Type || r.Ref.ID == "" || r.Mode > SyncWithParent {
 		return false
 	}
 	if !p.compiled {
