@@ -247,7 +247,9 @@ func (m *Manager) decide(by Subject, a Action, r Record) error {
 //
 // The policy has no create action: who may create records is the host's
 // decision. Create refuses a record that exists with an error wrapping
-// [ErrConflict].
+// [ErrConflict], and an invalid reference, a Mode (the record's or the
+// template's) out of range, or a creation [InitialOwnership] refuses with
+// one wrapping [ErrInvalid].
 func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, error) {
 	if err := m.check(); err != nil {
 		return Record{}, err
@@ -261,7 +263,10 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 		}
 		r.Mode = t.Mode
 	}
-	if c.Source == SourceManual && m.Users != nil {
+	if r.Mode > SyncWithParent {
+		return Record{}, fmt.Errorf("%w: create %s: %v", ErrInvalid, r.Ref, r.Mode)
+	}
+	if c.Source == SourceManual && m.Users != nil && c.Creator.ID != "" {
 		u, err := m.Users.User(ctx, c.Creator.ID)
 		if err != nil {
 			return Record{}, fmt.Errorf("ownership: create %s: creator: %w", r.Ref, err)
