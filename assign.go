@@ -55,16 +55,21 @@ func (env AssignEnv) Candidate(ctx context.Context, id UserID, r Record) (bool, 
 	return env.Policy.Can(u.Subject(), View, r), nil
 }
 
-// Rules is a chain of rules, evaluated in order.
+// Rules is a chain of rules, evaluated in order. A nil rule in the chain,
+// or a nil pointer to one of this package's rules, is an error wrapping
+// [ErrInvalid] when the chain runs.
 type Rules []Rule
 
 // Assign runs the chain on r and returns the first owner picked and the
 // name of the rule that picked it; both are "" when no rule applies and
 // the record stays in the unassigned pool.
 func (rs Rules) Assign(ctx context.Context, env AssignEnv, r Record) (UserID, string, error) {
-	for _, rule := range rs {
+	for i, rule := range rs {
 		if err := ctx.Err(); err != nil {
 			return "", "", err
+		}
+		if rule == nil {
+			return "", "", fmt.Errorf("%w: assignment rule %d is nil", ErrInvalid, i)
 		}
 		u, err := rule.Pick(ctx, env, r)
 		if err != nil {
@@ -90,10 +95,18 @@ type RoundRobin struct {
 }
 
 // RuleName returns r.Name, or "round_robin".
-func (r *RoundRobin) RuleName() string { return nameOr(r.Name, "round_robin") }
+func (r *RoundRobin) RuleName() string {
+	if r == nil {
+		return "round_robin"
+	}
+	return nameOr(r.Name, "round_robin")
+}
 
 // Pick implements [Rule].
 func (r *RoundRobin) Pick(ctx context.Context, env AssignEnv, rec Record) (UserID, error) {
+	if r == nil {
+		return "", errNilRule("RoundRobin")
+	}
 	return turn(ctx, env, rec, &r.next, r.Team)
 }
 
@@ -143,10 +156,18 @@ type Territory struct {
 }
 
 // RuleName returns t.Name, or "territory".
-func (t *Territory) RuleName() string { return nameOr(t.Name, "territory") }
+func (t *Territory) RuleName() string {
+	if t == nil {
+		return "territory"
+	}
+	return nameOr(t.Name, "territory")
+}
 
 // Pick implements [Rule].
 func (t *Territory) Pick(ctx context.Context, env AssignEnv, rec Record) (UserID, error) {
+	if t == nil {
+		return "", errNilRule("Territory")
+	}
 	v := strings.ToUpper(strings.TrimSpace(rec.Fields[t.Field]))
 	if v == "" {
 		return "", nil
@@ -193,10 +214,18 @@ type Skill struct {
 }
 
 // RuleName returns s.Name, or "skill".
-func (s *Skill) RuleName() string { return nameOr(s.Name, "skill") }
+func (s *Skill) RuleName() string {
+	if s == nil {
+		return "skill"
+	}
+	return nameOr(s.Name, "skill")
+}
 
 // Pick implements [Rule].
 func (s *Skill) Pick(ctx context.Context, env AssignEnv, rec Record) (UserID, error) {
+	if s == nil {
+		return "", errNilRule("Skill")
+	}
 	var tags []string
 	for _, t := range strings.Split(rec.Fields[s.Field], ",") {
 		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
@@ -236,10 +265,18 @@ type LeastLoaded struct {
 }
 
 // RuleName returns l.Name, or "least_loaded".
-func (l *LeastLoaded) RuleName() string { return nameOr(l.Name, "least_loaded") }
+func (l *LeastLoaded) RuleName() string {
+	if l == nil {
+		return "least_loaded"
+	}
+	return nameOr(l.Name, "least_loaded")
+}
 
 // Pick implements [Rule].
 func (l *LeastLoaded) Pick(ctx context.Context, env AssignEnv, rec Record) (UserID, error) {
+	if l == nil {
+		return "", errNilRule("LeastLoaded")
+	}
 	t := l.Type
 	if t == "" {
 		t = rec.Ref.Type
@@ -270,6 +307,12 @@ func leastLoaded(ctx context.Context, env AssignEnv, rec Record, team []UserID, 
 		}
 	}
 	return best, nil
+}
+
+// errNilRule is the error of Pick on a nil pointer to a rule: it picks
+// nobody, and says so rather than falling through silently.
+func errNilRule(kind string) error {
+	return fmt.Errorf("%w: nil *%s rule", ErrInvalid, kind)
 }
 
 func nameOr(name, def string) string {

@@ -86,6 +86,9 @@ const (
 	// ReasonUndeclaredField: DecideField was asked about a field that the
 	// record type does not declare (see [RecordType]).
 	ReasonUndeclaredField
+	// ReasonInvalidMode: the record's Mode is neither [Independent] nor
+	// [SyncWithParent], so where its ownership comes from is unknown.
+	ReasonInvalidMode
 
 	reasonEnd
 )
@@ -119,6 +122,7 @@ var reasonName = [...]string{
 	ReasonUnknownTarget:        "unknown_target",
 	ReasonInactiveTarget:       "inactive_target",
 	ReasonUndeclaredField:      "undeclared_field",
+	ReasonInvalidMode:          "invalid_mode",
 }
 
 // String returns the reason's code, such as "view_scope".
@@ -210,35 +214,47 @@ func (d Decision) Err() error {
 }
 
 // DeniedError is the error form of a denial; see [Decision.Err].
+//
+// A nil *DeniedError stands for the zero Decision: a denial without a
+// reason.
 type DeniedError struct {
 	Decision Decision
 }
 
+// decision returns e's decision, the zero Decision for a nil e.
+func (e *DeniedError) decision() Decision {
+	if e == nil {
+		return Decision{}
+	}
+	return e.Decision
+}
+
 // Error returns the decision's explanation.
-func (e *DeniedError) Error() string { return "ownership: " + e.Decision.Explain() }
+func (e *DeniedError) Error() string { return "ownership: " + e.decision().Explain() }
 
 // Is makes errors.Is match ErrDenied, and ErrSynced or ErrNotFound when the
 // reason says so.
 func (e *DeniedError) Is(target error) bool {
+	reason := e.decision().Reason
 	switch target {
 	case ErrDenied:
 		return true
 	case ErrSynced:
-		return e.Decision.Reason == ReasonSynced
+		return reason == ReasonSynced
 	case ErrNotFound:
-		return e.Decision.Reason == ReasonNotFound || e.Decision.Reason == ReasonUnknownSubject
+		return reason == ReasonNotFound || reason == ReasonUnknownSubject
 	case ErrConflict:
-		return e.Decision.Reason == ReasonAlreadyAssigned
+		return reason == ReasonAlreadyAssigned
 	}
 	return false
 }
 
 // DenialOf returns the decision carried by err, if err wraps a
-// [DeniedError].
+// [DeniedError]. A nil *DeniedError carries the zero Decision, a denial.
 func DenialOf(err error) (Decision, bool) {
 	var de *DeniedError
 	if errors.As(err, &de) {
-		return de.Decision, true
+		return de.decision(), true
 	}
 	return Decision{}, false
 }
@@ -375,6 +391,8 @@ func (d Decision) ForSubject() string {
 		return fmt.Sprintf("%s takes its owners from the record it belongs to; change them there.", capitalize(this))
 	case ReasonTargetCannotView:
 		return fmt.Sprintf("The person you picked could not see %s; pick someone whose role can.", this)
+	case ReasonInvalidMode:
+		return fmt.Sprintf("%s is stored in a way this application cannot read; ask an administrator to repair it.", capitalize(this))
 	case ReasonUnknownTarget:
 		return "The person you picked is not known; pick an existing user."
 	case ReasonInactiveTarget:
@@ -496,6 +514,8 @@ func (d Decision) denyWhy() string {
 		return fmt.Sprintf("%s is inactive and takes no new records; pick an active user", d.Target)
 	case ReasonUndeclaredField:
 		return fmt.Sprintf("%s records have no field %q; use a field the record type declares", what, d.Field)
+	case ReasonInvalidMode:
+		return "its ownership mode is neither independent nor sync_with_parent; fix the record's mode"
 	case ReasonTargetCannotView:
 		return fmt.Sprintf("%s could not view it afterwards (their view scope is %s); pick a user whose role may view it, or widen that role's view scope", d.Target, d.Scope)
 	case ReasonSynced:

@@ -127,7 +127,7 @@ func (p *Policy) mask(s *Subject, a Action, ti int) (uint16, uint64) {
 // allowed is the verdict of Decide without the explanation: the fast path
 // of the Can methods.
 func (p *Policy) allowed(s *Subject, a Action, r *Record) bool {
-	if p == nil || !a.Valid() || s.ID == "" || r.Ref.Type == "" || r.Ref.ID == "" {
+	if p == nil || !a.Valid() || s.ID == "" || r.Ref.Type == "" || r.Ref.ID == "" || r.Mode > SyncWithParent {
 		return false
 	}
 	ti := p.typeIndex(r.Ref.Type)

@@ -123,5 +123,10 @@ type Subscriber interface {
 // SubscriberFunc adapts a function to [Subscriber].
 type SubscriberFunc func(ctx context.Context, e Event)
 
-// HandleEvent calls f(ctx, e).
-func (f SubscriberFunc) HandleEvent(ctx context.Context, e Event) { f(ctx, e) }
+// HandleEvent calls f(ctx, e). A nil f does nothing; a [Manager] refuses
+// to run with one among its Subscribers.
+func (f SubscriberFunc) HandleEvent(ctx context.Context, e Event) {
+	if f != nil {
+		f(ctx, e)
+	}
+}

@@ -16,6 +16,9 @@ import (
 //
 // A Manager holds no mutable state of its own: it is safe for concurrent
 // use as long as its fields are not changed after first use.
+//
+// A nil *Manager, a zero Manager and one without a Store refuse every
+// operation with an error wrapping [ErrInvalid].
 type Manager struct {
 	// Policy decides every operation. A nil Policy denies everything.
 	Policy *Policy
@@ -32,7 +35,9 @@ type Manager struct {
 	// the call comes before the host commits or rolls back: for
 	// notifications that must not be lost, use a Store that keeps events
 	// with the writes ([EventStore], such as sqlstore's outbox) and its
-	// relay.
+	// relay. A nil Subscriber (or nil SubscriberFunc) among them is a
+	// configuration error: every operation refuses to run, before writing
+	// anything.
 	Subscribers []Subscriber
 	// Now returns the time stamped on events; nil means time.Now.
 	Now func() time.Time
@@ -49,6 +54,24 @@ type Manager struct {
 	// children of a changed record follow it at once (see
 	// [Manager.Propagate]).
 	ManualSync bool
+}
+
+// check reports a Manager that cannot run an operation: one that is nil,
+// has no Store, or has a nil subscriber, which would fail only after the
+// write it was to report.
+func (m *Manager) check() error {
+	if m == nil {
+		return fmt.Errorf("%w: nil *Manager", ErrInvalid)
+	}
+	if m.Store == nil {
+		return fmt.Errorf("%w: Manager.Store is nil", ErrInvalid)
+	}
+	for i, s := range m.Subscribers {
+		if f, ok := s.(SubscriberFunc); s == nil || ok && f == nil {
+			return fmt.Errorf("%w: Manager.Subscribers[%d] is nil", ErrInvalid, i)
+		}
+	}
+	return nil
 }
 
 // afterChange propagates a committed change of ref to its synced
@@ -257,10 +280,12 @@ func (m *Manager) decide(by Subject, a Action, r Record) error {
 //
 // The policy has no create action: who may create records is the host's
 // decision. Create refuses a record that exists with an error wrapping
-// [ErrConflict].
+// [ErrConflict], and an invalid reference, a Mode (the record's or the
+// template's) out of range, or a creation [InitialOwnership] refuses with
+// one wrapping [ErrInvalid].
 func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, error) {
-	if m.Store == nil {
-		return Record{}, fmt.Errorf("%w: Manager.Store is nil", ErrInvalid)
+	if err := m.check(); err != nil {
+		return Record{}, err
 	}
 	if !r.Ref.Valid() {
 		return Record{}, fmt.Errorf("%w: create: record reference %q/%q", ErrInvalid, r.Ref.Type, r.Ref.ID)
@@ -271,7 +296,10 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 		}
 		r.Mode = t.Mode
 	}
-	if c.Source == SourceManual && m.Users != nil {
+	if r.Mode > SyncWithParent {
+		return Record{}, fmt.Errorf("%w: create %s: %v", ErrInvalid, r.Ref, r.Mode)
+	}
+	if c.Source == SourceManual && m.Users != nil && c.Creator.ID != "" {
 		u, err := m.Users.User(ctx, c.Creator.ID)
 		if err != nil {
 			return Record{}, fmt.Errorf("ownership: create %s: creator: %w", r.Ref, err)
@@ -336,6 +364,9 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 // [ReasonAlreadyAssigned] (the error wraps both [ErrDenied] and
 // [ErrConflict]).
 func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if err := m.checkSubject(ctx, by, Claim, ref); err != nil {
 		return Record{}, err
 	}
@@ -360,6 +391,9 @@ func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error
 // ([ReasonTargetCannotView]); these denials come after by's own, so that
 // a user who may not reassign the record learns nothing about to.
 func (m *Manager) Reassign(ctx context.Context, by Subject, ref Ref, to UserID) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if err := m.checkSubject(ctx, by, Reassign, ref); err != nil {
 		return Record{}, err
 	}
@@ -451,6 +485,9 @@ func (m *Manager) AddFollower(ctx context.Context, by Subject, ref Ref, user Use
 }
 
 func (m *Manager) setRole(ctx context.Context, by Subject, ref Ref, user UserID, role Role, kind EventKind) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}
@@ -474,6 +511,9 @@ func (m *Manager) setRole(ctx context.Context, by Subject, ref Ref, user UserID,
 // Remove takes user off the record's list. Removing the last owner leaves
 // the record unassigned. by needs [ManageOwnership] on the record.
 func (m *Manager) Remove(ctx context.Context, by Subject, ref Ref, user UserID) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}
@@ -489,6 +529,9 @@ func (m *Manager) Remove(ctx context.Context, by Subject, ref Ref, user UserID) 
 // SetOwnership replaces the record's list with l, filling user details from
 // the directory. by needs [ManageOwnership] on the record.
 func (m *Manager) SetOwnership(ctx context.Context, by Subject, ref Ref, l List) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}

@@ -168,7 +168,7 @@ func TestCreateErrors(t *testing.T) {
 	}{
 		{"exists", ownership.Record{Ref: ownership.MustRef("contact/c1")}, ownership.Creation{Source: ownership.SourceForm}, ownership.ErrConflict},
 		{"no source", ownership.Record{Ref: ownership.MustRef("contact/c2")}, ownership.Creation{}, ownership.ErrInvalid},
-		{"manual without creator", ownership.Record{Ref: ownership.MustRef("contact/c2")}, ownership.Creation{Source: ownership.SourceManual}, ownership.ErrNotFound},
+		{"manual without creator", ownership.Record{Ref: ownership.MustRef("contact/c2")}, ownership.Creation{Source: ownership.SourceManual}, ownership.ErrInvalid},
 		{"unknown creator", ownership.Record{Ref: ownership.MustRef("contact/c2")}, ownership.Creation{Source: ownership.SourceManual, Creator: ownership.User{ID: "ghost"}}, ownership.ErrNotFound},
 		{"api entry for an unknown user", ownership.Record{Ref: ownership.MustRef("contact/c2")}, ownership.Creation{Source: ownership.SourceAPI, Entries: []ownership.Entry{{UserID: "ghost", Role: ownership.Owner}}}, ownership.ErrNotFound},
 		{"api entry with a bad role", ownership.Record{Ref: ownership.MustRef("contact/c2")}, ownership.Creation{Source: ownership.SourceAPI, Entries: []ownership.Entry{{UserID: "rep1"}}}, ownership.ErrInvalid},

@@ -365,7 +365,11 @@ func (p *Policy) MarshalJSON() ([]byte, error) { return json.Marshal(p.Def()) }
 //
 // A Policy never changes once built: decoding into a Policy that already
 // has roles is an error; decode into a new one and swap the pointer.
+// Decoding into a nil *Policy is an error too.
 func (p *Policy) UnmarshalJSON(b []byte) error {
+	if p == nil {
+		return fmt.Errorf("%w: cannot decode into a nil *Policy", ErrInvalid)
+	}
 	if p.roles != nil {
 		return fmt.Errorf("%w: a Policy is immutable once built; decode into a new Policy", ErrInvalid)
 	}
@@ -388,8 +392,9 @@ func (p *Policy) UnmarshalJSON(b []byte) error {
 
 // Decide answers whether subject s may perform action a on record r, and
 // why. It never fails: unknown actions, subjects without an id or roles,
-// roles the policy does not define and missing records (a zero Ref) are
-// denials with their own [Reason]. Decide does not allocate.
+// roles the policy does not define, missing records (a zero Ref) and
+// records whose Mode is out of range are denials with their own [Reason].
+// Decide does not allocate.
 //
 // The record's Ownership is taken as its effective ownership: for a record
 // synced with its parent, that is the propagated copy.
@@ -449,6 +454,9 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		return d
 	case !r.Ref.Valid():
 		d.Reason = ReasonNotFound
+		return d
+	case r.Mode > SyncWithParent:
+		d.Reason = ReasonInvalidMode
 		return d
 	case field != "" && !p.declares(r.Ref.Type, field):
 		d.Reason = ReasonUndeclaredField

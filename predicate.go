@@ -96,6 +96,11 @@ func Or(cs ...Cond) Cond { return join(OpOr, condNone, condAll, cs) }
 func join(op Op, identity, absorbing Cond, cs []Cond) Cond {
 	var args []Cond
 	for _, c := range cs {
+		if (c.Op == OpAnd || c.Op == OpOr) && len(c.Args) == 0 {
+			// A hand-built and() or or() matches nothing (see Match);
+			// flattened away, and() would widen And to every record.
+			c = condNone
+		}
 		switch {
 		case c.Op == absorbing.Op:
 			return absorbing
@@ -202,9 +207,10 @@ type Predicate struct {
 // Match reports whether r is of the predicate's type and satisfies its
 // condition. For a predicate returned by [Policy.Filter], Match(r) equals
 // Decide(subject, action, r).Allowed for every record r of that type, and
-// it does not allocate.
+// it does not allocate. A record with an invalid Ref or an out-of-range
+// Mode never matches.
 func (p Predicate) Match(r Record) bool {
-	if r.Ref.Type != p.Type || r.Ref.ID == "" {
+	if r.Ref.Type != p.Type || r.Ref.ID == "" || r.Mode > SyncWithParent {
 		return false
 	}
 	if !p.compiled {

@@ -91,7 +91,8 @@ func (r *Ref) UnmarshalText(b []byte) error {
 // parent's list that propagation keeps up to date; see [Mode].
 //
 // A Record with a zero Ref is a missing record: every decision about it is
-// a denial.
+// a denial. So is every decision about a record whose Mode is neither
+// [Independent] nor [SyncWithParent] ([ReasonInvalidMode]).
 type Record struct {
 	Ref       Ref
 	Ownership List

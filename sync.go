@@ -117,9 +117,25 @@ func (m *Manager) syncStore() (syncStore, error) {
 // for a record synced with its parent, the list of its nearest independent
 // ancestor. A loop in the parent chain, a synced record without a parent,
 // or a parent that does not exist is an error that names the refs.
+//
+// A nil rs, a record with an invalid Ref, and a record or ancestor whose
+// Mode is neither [Independent] nor [SyncWithParent] are errors wrapping
+// [ErrInvalid]: their ownership is unknown.
 func Effective(ctx context.Context, rs RecordStore, r Record) (List, error) {
+	if rs == nil {
+		return List{}, fmt.Errorf("%w: Effective needs a RecordStore", ErrInvalid)
+	}
+	if !r.Ref.Valid() {
+		return List{}, fmt.Errorf("%w: effective ownership of record reference %q/%q", ErrInvalid, r.Ref.Type, r.Ref.ID)
+	}
 	var chain []Ref
-	for r.Mode == SyncWithParent {
+	for {
+		if r.Mode > SyncWithParent {
+			return List{}, fmt.Errorf("%w: %s has %v, neither independent nor sync_with_parent", ErrInvalid, r.Ref, r.Mode)
+		}
+		if r.Mode != SyncWithParent {
+			break
+		}
 		chain = append(chain, r.Ref)
 		if r.Parent.IsZero() {
 			return List{}, fmt.Errorf("%w: %s is synced with its parent but has none", ErrInvalid, r.Ref)
@@ -163,8 +179,15 @@ func formatChain(refs []Ref) string {
 // nothing.
 //
 // The Manager propagates by itself after each change it makes to a record
-// with children, unless ManualSync is set.
+// with children, unless ManualSync is set. A parent that is not a valid
+// reference is an error wrapping [ErrInvalid].
 func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOptions) (SyncReport, error) {
+	if err := m.check(); err != nil {
+		return SyncReport{}, err
+	}
+	if !parent.Valid() {
+		return SyncReport{}, fmt.Errorf("%w: propagate: record reference %q/%q", ErrInvalid, parent.Type, parent.ID)
+	}
 	var rep SyncReport
 	ss, err := m.syncStore()
 	if err != nil {
@@ -384,8 +407,15 @@ func (o *overlay) Get(ctx context.Context, ref Ref) (Record, error) {
 // that was interrupted, or a write that bypassed the Manager). Independent
 // records are passed over. Pass the store's full listing to repair
 // everything. Records are repaired from their nearest independent
-// ancestor, so the order of the listing does not matter.
+// ancestor, so the order of the listing does not matter. A nil records is
+// an error wrapping [ErrInvalid]; pass an empty sequence to check nothing.
 func (m *Manager) Reconcile(ctx context.Context, records iter.Seq2[Record, error]) (SyncReport, error) {
+	if err := m.check(); err != nil {
+		return SyncReport{}, err
+	}
+	if records == nil {
+		return SyncReport{}, fmt.Errorf("%w: reconcile: nil sequence of records", ErrInvalid)
+	}
 	var rep SyncReport
 	ss, err := m.syncStore()
 	if err != nil {
@@ -431,6 +461,9 @@ func (m *Manager) Reconcile(ctx context.Context, records iter.Seq2[Record, error
 // reading orders after the switch (the record is independent by then, so
 // it no longer follows).
 func (m *Manager) SetMode(ctx context.Context, by Subject, ref Ref, mode Mode) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
 	if mode > SyncWithParent {
 		return Record{}, fmt.Errorf("%w: mode %v", ErrInvalid, mode)
 	}
@@ -481,6 +514,9 @@ func (m *Manager) SetMode(ctx context.Context, by Subject, ref Ref, mode Mode) (
 // kept; a record that no longer lists u is passed over. The store must
 // implement [UserRecords].
 func (m *Manager) SyncUserDetails(ctx context.Context, u User) (SyncReport, error) {
+	if err := m.check(); err != nil {
+		return SyncReport{}, err
+	}
 	var rep SyncReport
 	ur, ok := m.Store.(UserRecords)
 	if !ok {

@@ -48,6 +48,9 @@ type TransferSkip struct {
 // [ReasonUnknownTarget], [ReasonInactiveTarget]); denials of single
 // records are never returned as the error.
 func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt TransferOptions) (TransferReport, error) {
+	if err := m.check(); err != nil {
+		return TransferReport{}, err
+	}
 	var rep TransferReport
 	ur, ok := m.Store.(UserRecords)
 	if !ok {

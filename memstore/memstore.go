@@ -71,7 +71,9 @@ func (s *Store) Get(ctx context.Context, ref ownership.Ref) (ownership.Record, e
 	return clone(r), nil
 }
 
-// CompareAndSwap implements [ownership.RecordStore].
+// CompareAndSwap implements [ownership.RecordStore]. An invalid reference
+// or parent reference, or a Mode out of range, is an error wrapping
+// [ownership.ErrInvalid].
 func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownership.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return ownership.Record{}, err
@@ -81,6 +83,9 @@ func (s *Store) CompareAndSwap(ctx context.Context, r ownership.Record) (ownersh
 	}
 	if !r.Parent.IsZero() && !r.Parent.Valid() {
 		return ownership.Record{}, fmt.Errorf("%w: parent reference of %s", ownership.ErrInvalid, r.Ref)
+	}
+	if r.Mode > ownership.SyncWithParent {
+		return ownership.Record{}, fmt.Errorf("%w: %s: %v", ownership.ErrInvalid, r.Ref, r.Mode)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

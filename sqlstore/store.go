@@ -227,6 +227,9 @@ func checkRecord(r ownership.Record) error {
 	if !r.Ref.Valid() {
 		return fmt.Errorf("%w: record reference %q/%q", ownership.ErrInvalid, r.Ref.Type, r.Ref.ID)
 	}
+	if r.Mode > ownership.SyncWithParent {
+		return fmt.Errorf("%w: record %s: %v", ownership.ErrInvalid, r.Ref, r.Mode)
+	}
 	if !r.Parent.IsZero() && !r.Parent.Valid() {
 		return fmt.Errorf("%w: parent reference of %s", ownership.ErrInvalid, r.Ref)
 	}
