@@ -36,14 +36,20 @@ func (s *Store) SyncDescendants(ctx context.Context, root ownership.Ref, l owner
 	if err := checkRecord(ownership.Record{Ref: root, Ownership: l}); err != nil {
 		return res, err
 	}
-	var after *ownership.Ref
-	for {
-		batch, err := s.descendants(ctx, root, after)
+	refs, err := s.descendantRefs(ctx, root)
+	if err != nil {
+		return res, err
+	}
+	for start := 0; start < len(refs); start += syncBatch {
+		batch, err := s.records(ctx, refs[start:min(start+syncBatch, len(refs))])
 		if err != nil {
 			return res, err
 		}
 		var stale []ownership.Record
 		for _, r := range batch {
+			if r.Mode != ownership.SyncWithParent {
+				continue // switched to independent since listed
+			}
 			if sameEntries(r.Ownership, l) {
 				res.Unchanged++
 			} else {
@@ -58,11 +64,8 @@ func (s *Store) SyncDescendants(ctx context.Context, root ownership.Ref, l owner
 				return res, err
 			}
 		}
-		if len(batch) < syncBatch {
-			return res, nil
-		}
-		after = &batch[len(batch)-1].Ref
 	}
+	return res, nil
 }
 
 // sameEntries reports whether a and b hold the same entries, details
@@ -83,15 +86,9 @@ func sameEntries(a, b ownership.List) bool {
 	return true
 }
 
-// descendants reads the next batch of root's synced descendants, after
-// the ref after (nil for the first), with their lists.
-func (s *Store) descendants(ctx context.Context, root ownership.Ref, after *ownership.Ref) ([]ownership.Record, error) {
-	args := []any{root.Type, root.ID, syncBatch}
-	cond := ""
-	if after != nil {
-		cond = ` AND (r.type, r.id) > ($4, $5)`
-		args = append(args, after.Type, after.ID)
-	}
+// descendantRefs lists root's synced descendants, in ref order, in one
+// recursive query on the parent index.
+func (s *Store) descendantRefs(ctx context.Context, root ownership.Ref) ([]ownership.Ref, error) {
 	// UNION (not UNION ALL) ends the recursion on a parent chain that
 	// loops.
 	rows, err := s.conn().QueryContext(ctx, s.q(`WITH RECURSIVE d(type, id) AS (
@@ -101,19 +98,47 @@ func (s *Store) descendants(ctx context.Context, root ownership.Ref, after *owne
 			SELECT c.type, c.id FROM ownership_records c JOIN d ON c.parent_type = d.type AND c.parent_id = d.id
 			WHERE c.parent_type <> '' AND c.mode = 1
 		)
-		SELECT `+recordColumns+` FROM (
-			SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields
-			FROM ownership_records r JOIN d ON r.type = d.type AND r.id = d.id
-			WHERE NOT (r.type = $1 AND r.id = $2)`+cond+`
-			ORDER BY r.type, r.id LIMIT $3
-		) r`+entriesJoin+`
-		ORDER BY r.type, r.id, e.position`), args...)
+		SELECT type, id FROM d WHERE NOT (type = $1 AND id = $2) ORDER BY type, id`), root.Type, root.ID)
 	if err != nil {
 		return nil, s.fail(ctx, "descendants of "+root.String(), err)
 	}
+	defer rows.Close()
+	var out []ownership.Ref
+	for rows.Next() {
+		var r ownership.Ref
+		if err := rows.Scan(&r.Type, &r.ID); err != nil {
+			return nil, s.fail(ctx, "descendants of "+root.String(), err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, "descendants of "+root.String(), err)
+	}
+	return out, nil
+}
+
+// records reads the records refs names, with their lists, in one
+// statement, in ref order; refs that name no record are left out.
+func (s *Store) records(ctx context.Context, refs []ownership.Ref) ([]ownership.Record, error) {
+	var b strings.Builder
+	b.WriteString(`SELECT ` + recordColumns + ` FROM ownership_records r` + entriesJoin + `
+		WHERE (r.type, r.id) IN (VALUES `)
+	args := make([]any, 0, 2*len(refs))
+	for i, r := range refs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(%s, %s)", s.d.keyParam(len(args)+1), s.d.keyParam(len(args)+2))
+		args = append(args, r.Type, r.ID)
+	}
+	b.WriteString(`) ORDER BY r.type, r.id, e.position`)
+	rows, err := s.conn().QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, s.fail(ctx, "read records", err)
+	}
 	recs, err := scanRecords(rows)
 	if err != nil {
-		return nil, s.fail(ctx, "descendants of "+root.String(), err)
+		return nil, s.fail(ctx, "read records", err)
 	}
 	return recs, nil
 }
@@ -209,13 +234,40 @@ func (s *Store) replaceEntries(ctx context.Context, tx execer, recs []ownership.
 	if len(entries) == 0 {
 		return nil
 	}
-	var rows [][]any
-	for _, r := range recs {
-		for pos, e := range entries {
-			rows = append(rows, []any{r.Ref.Type, r.Ref.ID, string(e.UserID), pos, int(e.Role), e.Email, e.GivenName, e.LastName})
+	// The list once, crossed with the records in batches: two parameters
+	// a record rather than eight an entry.
+	var list strings.Builder
+	largs := make([]any, 0, 6*len(entries))
+	for pos, e := range entries {
+		if pos > 0 {
+			list.WriteString(" UNION ALL ")
+		}
+		n := len(largs)
+		fmt.Fprintf(&list, "SELECT %s AS user_id, CAST(%s AS INTEGER) AS position, CAST(%s AS INTEGER) AS role, %s AS email, %s AS given_name, %s AS last_name",
+			s.d.keyParam(n+1), s.d.placeholder(n+2), s.d.placeholder(n+3), s.d.placeholder(n+4), s.d.placeholder(n+5), s.d.placeholder(n+6))
+		largs = append(largs, string(e.UserID), pos, int(e.Role), e.Email, e.GivenName, e.LastName)
+	}
+	for start := 0; start < len(recs); start += entriesPerInsert {
+		chunk := recs[start:min(start+entriesPerInsert, len(recs))]
+		args := slices.Clone(largs)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name)
+			SELECT r.t, r.i, u.user_id, u.position, u.role, u.email, u.given_name, u.last_name FROM (`)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			fmt.Fprintf(&b, "SELECT %s AS t, %s AS i", s.d.keyParam(len(args)+1), s.d.keyParam(len(args)+2))
+			args = append(args, r.Ref.Type, r.Ref.ID)
+		}
+		b.WriteString(") r CROSS JOIN (")
+		b.WriteString(list.String())
+		b.WriteString(") u")
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
 		}
 	}
-	return s.insertRows(ctx, tx, `INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name) VALUES `, rows)
+	return nil
 }
 
 // insertRows runs prefix with rows as its VALUES, entriesPerInsert rows a
