@@ -74,16 +74,24 @@ func (m *Manager) check() error {
 	return nil
 }
 
-// afterChange propagates a committed change of ref to its synced
-// children, unless ManualSync is set or the store cannot list children.
-func (m *Manager) afterChange(ctx context.Context, ref Ref) error {
+// afterChange propagates a committed change of rec, as just stored, to its
+// synced children, unless ManualSync is set or the store cannot list
+// children.
+func (m *Manager) afterChange(ctx context.Context, rec Record) error {
 	if m.ManualSync {
 		return nil
 	}
 	if _, ok := m.Store.(ChildLister); !ok {
 		return nil
 	}
-	if _, err := m.Propagate(ctx, ref, PropagateOptions{}); err != nil {
+	ref := rec.Ref
+	var err error
+	if ds, ok := m.Store.(DescendantSyncer); ok {
+		_, err = m.bulkPropagate(ctx, ds, ref, &rec) // starts from rec: no read
+	} else {
+		_, err = m.Propagate(ctx, ref, PropagateOptions{})
+	}
+	if err != nil {
 		return fmt.Errorf("%w: %s changed, but not all its synced children followed; run Propagate or Reconcile: %w", ErrPropagation, ref, err)
 	}
 	return nil
@@ -96,7 +104,7 @@ func (m *Manager) propagated(ctx context.Context) func(Record, error) (Record, e
 		if err != nil {
 			return r, err
 		}
-		return r, m.afterChange(ctx, r.Ref)
+		return r, m.afterChange(ctx, r)
 	}
 }
 
@@ -125,19 +133,27 @@ func (m *Manager) emit(ctx context.Context, e Event) {
 // checkSubject denies a subject that has no id or is not in the
 // directory.
 func (m *Manager) checkSubject(ctx context.Context, by Subject, a Action, ref Ref) error {
+	_, err := m.subjectEntry(ctx, by, a, ref, Owner)
+	return err
+}
+
+// subjectEntry is checkSubject that also returns an entry for the subject
+// with role r, with the details the one directory lookup found.
+func (m *Manager) subjectEntry(ctx context.Context, by Subject, a Action, ref Ref, r Role) (Entry, error) {
 	if by.ID == "" {
-		return Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonNoSubject}.Err()
+		return Entry{}, Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonNoSubject}.Err()
 	}
 	if m.Users == nil {
-		return nil
+		return Entry{UserID: by.ID, Role: r}, nil
 	}
-	if _, err := m.Users.User(ctx, by.ID); err != nil {
+	u, err := m.Users.User(ctx, by.ID)
+	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonUnknownSubject}.Err()
+			return Entry{}, Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonUnknownSubject}.Err()
 		}
-		return fmt.Errorf("ownership: looking up %s: %w", by.ID, err)
+		return Entry{}, fmt.Errorf("ownership: looking up %s: %w", by.ID, err)
 	}
-	return nil
+	return u.Entry(r), nil
 }
 
 // entryFor returns an entry for user id with role r, carrying the user's
@@ -367,10 +383,7 @@ func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error
 	if err := m.check(); err != nil {
 		return Record{}, err
 	}
-	if err := m.checkSubject(ctx, by, Claim, ref); err != nil {
-		return Record{}, err
-	}
-	e, err := m.entryFor(ctx, by.ID, Owner)
+	e, err := m.subjectEntry(ctx, by, Claim, ref, Owner)
 	if err != nil {
 		return Record{}, err
 	}

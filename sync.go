@@ -197,7 +197,7 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 		return rep, fmt.Errorf("%w: propagate %s: follow option %d", ErrInvalid, parent, opt.Follow)
 	}
 	if ds, ok := m.Store.(DescendantSyncer); ok && opt.Follow == FollowSynced && !opt.DryRun {
-		return m.bulkPropagate(ctx, ds, parent)
+		return m.bulkPropagate(ctx, ds, parent, nil)
 	}
 	var plan *overlay // a dry run's writes, read back by later levels
 	if opt.DryRun {
@@ -251,17 +251,23 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 // descendants through a store that does it set-based. Records that
 // changed during a run (another propagation got there first) are run
 // again, with parent's list read afresh, so a later change is never
-// overtaken.
-func (m *Manager) bulkPropagate(ctx context.Context, ds DescendantSyncer, parent Ref) (SyncReport, error) {
+// overtaken. first, if not nil, is parent as just written, which spares
+// the first read.
+func (m *Manager) bulkPropagate(ctx context.Context, ds DescendantSyncer, parent Ref, first *Record) (SyncReport, error) {
 	var rep SyncReport
 	changed := map[Ref]bool{}
 	for attempt := 1; ; attempt++ {
-		root, err := m.Store.Get(ctx, parent)
-		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return rep, nil // deleted: nothing to follow
+		var root Record
+		if attempt == 1 && first != nil {
+			root = *first
+		} else {
+			var err error
+			if root, err = m.Store.Get(ctx, parent); err != nil {
+				if errors.Is(err, ErrNotFound) {
+					return rep, nil // deleted: nothing to follow
+				}
+				return rep, fmt.Errorf("ownership: reading %s: %w", parent, err)
 			}
-			return rep, fmt.Errorf("ownership: reading %s: %w", parent, err)
 		}
 		l, err := Effective(ctx, m.Store, root)
 		if err != nil {
@@ -505,7 +511,7 @@ func (m *Manager) SetMode(ctx context.Context, by Subject, ref Ref, mode Mode) (
 	if err != nil {
 		return Record{}, err
 	}
-	return rec, m.afterChange(ctx, rec.Ref)
+	return rec, m.afterChange(ctx, rec)
 }
 
 // SyncUserDetails copies u's email and names onto every entry of u, on

@@ -119,7 +119,7 @@ func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt
 			}
 			continue
 		}
-		_, err := m.change(ctx, by.ID, ref, Reassign, EventTransferred, step)
+		stored, err := m.change(ctx, by.ID, ref, Reassign, EventTransferred, step)
 		switch {
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 			return rep, err
@@ -130,7 +130,7 @@ func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt
 			continue
 		}
 		rep.Moved = append(rep.Moved, ref)
-		if err := m.afterChange(ctx, ref); err != nil {
+		if err := m.afterChange(ctx, stored); err != nil {
 			rep.Lagging = append(rep.Lagging, TransferSkip{Ref: ref, Err: err})
 			if ctx.Err() != nil {
 				return rep, ctx.Err()

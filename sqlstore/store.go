@@ -401,6 +401,9 @@ func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event)
 		return ownership.Record{}, fmt.Errorf("sqlstore: record %s: fields: %w", r.Ref, err)
 	}
 	hasOwner := !r.Ownership.Unassigned()
+	if s.d == Postgres && s.tx == nil && r.Version > 0 {
+		return s.updateInOne(ctx, r, e, fields, hasOwner)
+	}
 	err = s.inTx(ctx, "write "+r.Ref.String(), func(tx execer) error {
 		if r.Version == 0 {
 			// A record created again continues the versions of the one
@@ -462,6 +465,74 @@ func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event)
 		return ownership.Record{}, err
 	}
 	r.Version++
+	r.Fields = maps.Clone(r.Fields)
+	return r, nil
+}
+
+// updateInOne is the compare-and-swap of an existing record on
+// PostgreSQL, in one statement and so one round trip: data-modifying
+// common table expressions update the record on its version, and, only
+// if that touched a row, remove the entries of users no longer on the
+// list, write the others (ON CONFLICT DO UPDATE, since the statement's
+// parts share one snapshot and an entry deleted and inserted again would
+// collide), and append the event. The statement is atomic on its own.
+func (s *Store) updateInOne(ctx context.Context, r ownership.Record, e *ownership.Event, fields any, hasOwner bool) (ownership.Record, error) {
+	n := r.Ownership.Len()
+	users := make([]string, 0, n)
+	positions := make([]int32, 0, n)
+	roles := make([]int32, 0, n)
+	emails := make([]string, 0, n)
+	given := make([]string, 0, n)
+	last := make([]string, 0, n)
+	pos := int32(0)
+	for en := range r.Ownership.All() {
+		users = append(users, string(en.UserID))
+		positions = append(positions, pos)
+		roles = append(roles, int32(en.Role))
+		emails = append(emails, en.Email)
+		given = append(given, en.GivenName)
+		last = append(last, en.LastName)
+		pos++
+	}
+	args := []any{r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields, int64(r.Version),
+		users, positions, roles, emails, given, last}
+	event := ""
+	if e != nil {
+		e.Version = r.Version + 1
+		payload, err := json.Marshal(*e)
+		if err != nil {
+			return ownership.Record{}, fmt.Errorf("%w: event of %s: %v", ownership.ErrInvalid, e.Record, err)
+		}
+		event = `, ev AS (
+			INSERT INTO ownership_events (event_id, record_type, record_id, version, payload)
+			SELECT $15, upd.type, upd.id, upd.version, $16 FROM upd)`
+		args = append(args, e.ID(), string(payload))
+	}
+	var v int64
+	err := s.db.QueryRowContext(ctx, `WITH upd AS (
+			UPDATE ownership_records
+			SET parent_type = $3, parent_id = $4, mode = $5, has_owner = $6, fields = $7, version = version + 1
+			WHERE type = $1 AND id = $2 AND version = $8
+			RETURNING type, id, version
+		), del AS (
+			DELETE FROM ownership_entries x USING upd
+			WHERE x.record_type = upd.type AND x.record_id = upd.id AND NOT (x.user_id = ANY ($9::text[]))
+		), ins AS (
+			INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name)
+			SELECT upd.type, upd.id, u.user_id, u.position, u.role, u.email, u.given_name, u.last_name
+			FROM upd CROSS JOIN unnest($9::text[], $10::int[], $11::int[], $12::text[], $13::text[], $14::text[])
+				AS u (user_id, position, role, email, given_name, last_name)
+			ON CONFLICT (record_type, record_id, user_id) DO UPDATE SET position = excluded.position,
+				role = excluded.role, email = excluded.email, given_name = excluded.given_name, last_name = excluded.last_name
+		)`+event+`
+		SELECT version FROM upd`, args...).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ownership.Record{}, s.conflict(ctx, s.db, r)
+	}
+	if err != nil {
+		return ownership.Record{}, fail(ctx, "write "+r.Ref.String(), err)
+	}
+	r.Version = uint64(v)
 	r.Fields = maps.Clone(r.Fields)
 	return r, nil
 }
