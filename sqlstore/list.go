@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/ownershipkit/ownership"
 )
@@ -100,13 +102,61 @@ func (s *Store) listQuery(p ownership.Predicate, page Page) (query string, args 
 	if cond == "FALSE" {
 		return "", nil, limit, nil
 	}
+	inner := `SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields
+		FROM ownership_records r
+		WHERE ` + cond
+	if branches := orBranches(p.Cond); len(branches) > 1 {
+		// A union of one ordered, limited scan per branch, merged by id
+		// under the same keyset: each branch reads its own index (the
+		// subject's entries, the unassigned records) from the page's
+		// bound on, instead of one walk of the primary key testing the
+		// whole condition row by row.
+		args = args[:0]
+		var parts []string
+		for _, c := range branches {
+			bcond, bargs, err := whereCond(p.Type, c, s.d, len(args), page.After)
+			if err != nil {
+				return "", nil, 0, err
+			}
+			args = append(args, bargs...)
+			args = append(args, limit+1)
+			parts = append(parts, `SELECT * FROM (SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields
+				FROM ownership_records r WHERE `+bcond+` ORDER BY r.id LIMIT `+s.d.placeholder(len(args))+`) b`+strconv.Itoa(len(parts)))
+		}
+		inner = `SELECT * FROM (` + strings.Join(parts, " UNION ") + `) r`
+	}
 	args = append(args, limit+1)
 	query = `SELECT ` + recordColumns + ` FROM (
-		SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields
-		FROM ownership_records r
-		WHERE ` + cond + `
+		` + inner + `
 		ORDER BY r.id LIMIT ` + s.d.placeholder(len(args)) + `
 	) r` + entriesJoin + `
 	ORDER BY r.id, e.position`
 	return query, args, limit, nil
+}
+
+// orBranches splits a disjunction into the branches that List scans apart:
+// the entry conditions of one user stay together (one subquery on the
+// by-user index answers "owned or followed by u"), every other argument
+// is a branch of its own. A condition that is not a disjunction, or one
+// with more branches than is worth scanning apart, is one branch.
+func orBranches(c ownership.Cond) []ownership.Cond {
+	if c.Op != ownership.OpOr || len(c.Args) < 2 {
+		return []ownership.Cond{c}
+	}
+	var out []ownership.Cond
+	entries := map[ownership.UserID]int{} // user -> index in out
+	for _, a := range c.Args {
+		if a.Op == ownership.OpOwnedBy || a.Op == ownership.OpFollowedBy {
+			if i, ok := entries[a.User]; ok {
+				out[i] = ownership.Or(out[i], a)
+				continue
+			}
+			entries[a.User] = len(out)
+		}
+		out = append(out, a)
+	}
+	if len(out) > 4 {
+		return []ownership.Cond{c}
+	}
+	return out
 }

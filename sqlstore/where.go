@@ -56,6 +56,11 @@ func Where(p ownership.Predicate, d Dialect, argOffset int) (sql string, args []
 // PostgreSQL's planner, so that the by-user index is scanned from the
 // bound on rather than from the start.
 func where(p ownership.Predicate, d Dialect, argOffset int, after string) (string, []any, error) {
+	return whereCond(p.Type, p.Cond, d, argOffset, after)
+}
+
+// whereCond is where for the records of type typ that satisfy c.
+func whereCond(typ string, c ownership.Cond, d Dialect, argOffset int, after string) (string, []any, error) {
 	if !d.valid() {
 		return "", nil, fmt.Errorf("%w: sqlstore: %v", ownership.ErrInvalid, d)
 	}
@@ -65,21 +70,21 @@ func where(p ownership.Predicate, d Dialect, argOffset int, after string) (strin
 	w := &whereBuilder{d: d, offset: argOffset}
 	// A type no record can have matches nothing, like a condition that
 	// matches nothing.
-	if p.Cond.Op == ownership.OpNone || p.Type == "" || strings.Contains(p.Type, "/") || !storable(p.Type) {
-		if err := w.cond(p.Cond, 0); err != nil { // still refuse malformed conditions
+	if c.Op == ownership.OpNone || typ == "" || strings.Contains(typ, "/") || !storable(typ) {
+		if err := w.cond(c, 0); err != nil { // still refuse malformed conditions
 			return "", nil, err
 		}
 		return "FALSE", nil, nil
 	}
 	w.b.WriteString("r.type = ")
-	w.b.WriteString(w.arg(p.Type))
+	w.b.WriteString(w.arg(typ))
 	if after != "" {
 		w.after = w.arg(after)
 		w.b.WriteString(" AND r.id > ")
 		w.b.WriteString(w.after)
 	}
 	w.b.WriteString(" AND ")
-	if err := w.cond(p.Cond, 0); err != nil {
+	if err := w.cond(c, 0); err != nil {
 		return "", nil, err
 	}
 	return "(" + w.b.String() + ")", w.args, nil
