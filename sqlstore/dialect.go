@@ -64,3 +64,11 @@ func (d Dialect) keyParam(n int) string {
 	}
 	return "CAST(" + d.placeholder(n) + ` AS TEXT) COLLATE "C"`
 }
+
+// jsonType is the SQL type of a JSON column.
+func (d Dialect) jsonType() string {
+	if d == Postgres {
+		return "JSONB"
+	}
+	return "TEXT"
+}

@@ -26,6 +26,12 @@ const syncBatch = 1000
 // INSERTs, and appends their events to the outbox. A batch is a handful of
 // round trips, not eight per record.
 func (s *Store) SyncDescendants(ctx context.Context, root ownership.Ref, l ownership.List, at time.Time) (ownership.BulkSync, error) {
+	return s.syncDescendants(ctx, root, l, at, true)
+}
+
+// syncDescendants is SyncDescendants, writing the events to the outbox
+// only if withEvents.
+func (s *Store) syncDescendants(ctx context.Context, root ownership.Ref, l ownership.List, at time.Time, withEvents bool) (ownership.BulkSync, error) {
 	var res ownership.BulkSync
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -57,7 +63,7 @@ func (s *Store) SyncDescendants(ctx context.Context, root ownership.Ref, l owner
 			}
 		}
 		if len(stale) > 0 {
-			events, conflicts, err := s.syncBatch(ctx, stale, l, at)
+			events, conflicts, err := s.syncBatch(ctx, stale, l, at, withEvents)
 			res.Events = append(res.Events, events...)
 			res.Conflicts += conflicts
 			if err != nil {
@@ -146,7 +152,7 @@ func (s *Store) records(ctx context.Context, refs []ownership.Ref) ([]ownership.
 // syncBatch writes l to the records of stale, each on the version it was
 // read at, in one transaction, and returns the events of those written and
 // how many had changed since.
-func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, l ownership.List, at time.Time) ([]ownership.Event, int, error) {
+func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, l ownership.List, at time.Time, withEvents bool) ([]ownership.Event, int, error) {
 	read := make(map[ownership.Ref]ownership.Record, len(stale))
 	for _, r := range stale {
 		read[r.Ref] = r
@@ -205,6 +211,9 @@ func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, l owner
 		slices.SortFunc(events, func(a, b ownership.Event) int {
 			return cmp.Or(strings.Compare(a.Record.Type, b.Record.Type), strings.Compare(a.Record.ID, b.Record.ID))
 		})
+		if !withEvents {
+			return nil
+		}
 		return s.appendEvents(ctx, tx, events)
 	})
 	if err != nil {
@@ -270,11 +279,15 @@ func (s *Store) replaceEntries(ctx context.Context, tx execer, recs []ownership.
 	return nil
 }
 
-// insertRows runs prefix with rows as its VALUES, entriesPerInsert rows a
-// statement.
+// insertRows runs prefix with rows as its VALUES, as many rows a statement
+// as the parameter limit allows.
 func (s *Store) insertRows(ctx context.Context, tx execer, prefix string, rows [][]any) error {
-	for start := 0; start < len(rows); start += entriesPerInsert {
-		chunk := rows[start:min(start+entriesPerInsert, len(rows))]
+	if len(rows) == 0 {
+		return nil
+	}
+	step := s.rowsPerStatement(len(rows[0]))
+	for start := 0; start < len(rows); start += step {
+		chunk := rows[start:min(start+step, len(rows))]
 		var b strings.Builder
 		b.WriteString(prefix)
 		args := make([]any, 0, len(chunk)*len(chunk[0]))
@@ -297,4 +310,16 @@ func (s *Store) insertRows(ctx context.Context, tx execer, prefix string, rows [
 		}
 	}
 	return nil
+}
+
+// rowsPerStatement is how many rows of cols values one multi-row statement
+// takes: as many as keep it under the database's limit on parameters
+// (65,535 on PostgreSQL; on SQLite, whose pure-Go driver binds many
+// parameters slowly, a few thousand), at most 5,000.
+func (s *Store) rowsPerStatement(cols int) int {
+	limit := 60000
+	if s.d == SQLite {
+		limit = 2000
+	}
+	return max(1, min(5000, limit/max(1, cols)))
 }
