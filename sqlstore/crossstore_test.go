@@ -32,9 +32,10 @@ import (
 // count that differs, a list whose order or details are not kept.
 //
 // OWNERSHIP_CROSSSTORE_SEED picks another base seed (the default is
-// fixed, so that a run is reproducible) and OWNERSHIP_CROSSSTORE_SEQS
-// another number of sequences; a failure names the seed of the sequence
-// and a shortened sequence that still shows the difference.
+// fixed, so that a run is reproducible), OWNERSHIP_CROSSSTORE_SEQS
+// another number of sequences and OWNERSHIP_CROSSSTORE_OPS another length;
+// a failure names the seed of the sequence and a shortened sequence that
+// still shows the difference.
 
 // xStore is what the test needs of a store: the Manager's interfaces, the
 // directory's writer and Delete.
@@ -46,8 +47,8 @@ type xStore interface {
 
 // The world the sequences play in: a few records of three types (contacts,
 // their documents, the documents' notes), a directory with one user per
-// kind of role, an inactive user and a subject the directory does not
-// know.
+// kind of role, an inactive user, one without roles and a subject the
+// directory does not know.
 var (
 	xTypes    = []string{"contact", "document", "note"}
 	xContacts = []string{"c1", "c2", "c3"}
@@ -61,10 +62,11 @@ var (
 		{ID: "rep2", Login: "rep2", Email: "rep2@x.io", GivenName: "Re", LastName: "Two", Roles: []string{"sales_rep"}},
 		{ID: "sam", Login: "sam", Email: "sam@x.io", GivenName: "Sam", Roles: []string{"support"}},
 		{ID: "old", Login: "old", Email: "old@x.io", GivenName: "Ol", LastName: "D", Roles: []string{"sales_rep"}, Inactive: true},
+		{ID: "norole", Login: "norole", Email: "norole@x.io"},
 	}
 	// xPeople are the user ids the operations name: the directory's, and
 	// ghost, who is not in it.
-	xPeople = []ownership.UserID{"root", "boss", "rep1", "rep2", "sam", "old", "ghost"}
+	xPeople = []ownership.UserID{"root", "boss", "rep1", "rep2", "sam", "old", "norole", "ghost"}
 
 	xNow = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 )
@@ -236,7 +238,7 @@ func (g *xGen) subject(ref ownership.Ref) ownership.UserID {
 		return r.Ownership.At(g.r.IntN(r.Ownership.Len())).UserID
 	}
 	// The roles that can do things come up more often.
-	return []ownership.UserID{"root", "boss", "boss", "rep1", "rep1", "rep2", "rep2", "sam", "old", "ghost"}[g.r.IntN(10)]
+	return []ownership.UserID{"root", "boss", "boss", "rep1", "rep1", "rep2", "rep2", "sam", "old", "norole", "ghost"}[g.r.IntN(11)]
 }
 
 // anyRef picks a ref of the world, of type typ ("" for any).
@@ -406,7 +408,7 @@ func (g *xGen) op(i int) xOp {
 			o.user = r.Ownership.At(g.r.IntN(r.Ownership.Len())).UserID
 		}
 	case opSyncUser:
-		o.detail = []string{"A", "B", "C"}[g.r.IntN(3)]
+		o.detail = []string{"A", "B", "C", "Zoë", ""}[g.r.IntN(5)]
 	}
 	o.by = g.subject(o.ref)
 	return o
@@ -649,7 +651,7 @@ func newRunner(b xBackend, rules string) (*runner, error) {
 			&ownership.LeastLoaded{Team: []ownership.UserID{"old", "rep1", "rep2", "ghost"}},
 		}
 	case "round_robin":
-		r.m.Rules = ownership.Rules{&ownership.RoundRobin{Team: []ownership.UserID{"rep2", "ghost", "old", "rep1", "boss"}}}
+		r.m.Rules = ownership.Rules{&ownership.RoundRobin{Team: []ownership.UserID{"rep2", "ghost", "old", "norole", "rep1", "boss"}}}
 	}
 	return r, nil
 }
@@ -866,6 +868,7 @@ func TestCrossStore(t *testing.T) {
 	}
 	base := envInt(t, "OWNERSHIP_CROSSSTORE_SEED", 20261125)
 	seqs = int(envInt(t, "OWNERSHIP_CROSSSTORE_SEQS", uint64(seqs)))
+	opsPer = int(envInt(t, "OWNERSHIP_CROSSSTORE_OPS", uint64(opsPer)))
 	dsn := os.Getenv(postgresDSNVar)
 	if dsn == "" {
 		t.Log(postgresDSNVar + " not set: comparing memstore and SQLite only")
@@ -934,6 +937,6 @@ func checkSequence(backends []xBackend, seed uint64, opsPer int, spent []atomic.
 	for k, o := range short {
 		fmt.Fprintf(&b, "\t%2d %s\n", k, o)
 	}
-	return fmt.Sprintf("seed %d (rules %q): the stores disagree.\nshortened sequence:\n%s%s\nthe full sequence (OWNERSHIP_CROSSSTORE_SEED=%d OWNERSHIP_CROSSSTORE_SEQS=1) first differs at %s",
-		seed, rules, b.String(), sd, seed, d)
+	return fmt.Sprintf("seed %d (rules %q): the stores disagree.\nshortened sequence:\n%s%s\nthe full sequence (OWNERSHIP_CROSSSTORE_SEED=%d OWNERSHIP_CROSSSTORE_SEQS=1 OWNERSHIP_CROSSSTORE_OPS=%d) first differs at %s",
+		seed, rules, b.String(), sd, seed, opsPer, d)
 }
