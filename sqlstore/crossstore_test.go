@@ -861,7 +861,7 @@ func envInt(tb testing.TB, name string, def uint64) uint64 {
 func TestCrossStore(t *testing.T) {
 	seqs, opsPer, workers := 300, 50, 4
 	if raceEnabled {
-		seqs = 75
+		seqs = 60
 	}
 	if testing.Short() {
 		seqs /= 8
