@@ -83,8 +83,9 @@ func xPolicy() *ownership.Policy {
 	})
 }
 
-// xTemplates are the templates a creation may name; "wrong" is for
-// another type than any record it is used with but documents.
+// xTemplates are the templates a creation may name. Now and then one is
+// used for a record of another type (an invalid creation); "any_ghost" is
+// for every type and names a user the directory does not know.
 var xTemplates = map[string]*ownership.Template{
 	"contact": {ID: "contact", Type: "contact", DefaultOwnership: ownership.MustList(
 		ownership.Entry{UserID: "boss", Role: ownership.Owner},
