@@ -50,7 +50,7 @@ type Directory interface {
 	User(ctx context.Context, id UserID) (User, error)
 	// UserBy returns the user whose named field (as [User.Field] reads it)
 	// equals value exactly: an error wrapping ErrNotFound when none does,
-	// and one wrapping ErrConflict, naming the users, when several do.
+	// and one wrapping [ErrAmbiguous], naming the users, when several do.
 	UserBy(ctx context.Context, field, value string) (User, error)
 }
 

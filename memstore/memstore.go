@@ -358,7 +358,7 @@ func (s *Store) UserBy(ctx context.Context, field, value string) (ownership.User
 		ids[i] = string(u.ID)
 	}
 	slices.Sort(ids)
-	return ownership.User{}, fmt.Errorf("%w: %s %q is shared by users %s", ownership.ErrConflict, field, value, strings.Join(ids, ", "))
+	return ownership.User{}, fmt.Errorf("%w: %s %q is shared by users %s", ownership.ErrAmbiguous, field, value, strings.Join(ids, ", "))
 }
 
 // Users lists every user, by id.

@@ -188,8 +188,8 @@ func TestUsers(t *testing.T) {
 		t.Errorf("UserBy(login, zed) = %v", err)
 	}
 	_, err := s.UserBy(ctx, "team", "north")
-	if !errors.Is(err, ownership.ErrConflict) || !containsAll(err.Error(), "u1", "u2") {
-		t.Errorf("UserBy on a shared field = %v, want ErrConflict naming u1 and u2", err)
+	if !errors.Is(err, ownership.ErrAmbiguous) || errors.Is(err, ownership.ErrConflict) || !containsAll(err.Error(), "u1", "u2") {
+		t.Errorf("UserBy on a shared field = %v, want ErrAmbiguous naming u1 and u2", err)
 	}
 	n := 0
 	for u, err := range s.Users(ctx) {

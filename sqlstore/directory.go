@@ -153,5 +153,5 @@ func (s *Store) UserBy(ctx context.Context, field, value string) (ownership.User
 	for i, u := range us {
 		ids[i] = string(u.ID)
 	}
-	return ownership.User{}, fmt.Errorf("%w: %s %q is shared by users %s", ownership.ErrConflict, field, value, strings.Join(ids, ", "))
+	return ownership.User{}, fmt.Errorf("%w: %s %q is shared by users %s", ownership.ErrAmbiguous, field, value, strings.Join(ids, ", "))
 }

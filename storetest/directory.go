@@ -59,8 +59,8 @@ func testUsers(t *testing.T, s ownership.Store) {
 }
 
 // testUserBy: UserBy compares the named field exactly (case, spaces and
-// wildcards included), and several matches are a conflict that names
-// the users.
+// wildcards included), and several matches are ErrAmbiguous (never
+// ErrConflict) naming the users.
 func testUserBy(t *testing.T, s ownership.Store) {
 	w := userWriter(t, s)
 	for _, u := range []ownership.User{
@@ -125,7 +125,12 @@ func testUserBy(t *testing.T, s ownership.Store) {
 		{"last_name", "Lee", []string{"u1", "u3"}},
 	} {
 		_, err := s.UserBy(ctx, c.field, c.value)
-		wantErr(t, "UserBy("+c.field+", "+c.value+")", err, ownership.ErrConflict)
+		// Ambiguity is a fact about the directory, not a lost race: it must
+		// not look like ErrConflict, which callers retry on.
+		wantErr(t, "UserBy("+c.field+", "+c.value+")", err, ownership.ErrAmbiguous)
+		if errors.Is(err, ownership.ErrConflict) {
+			t.Errorf("UserBy(%q, %q): error %v wraps ErrConflict; an ambiguous lookup is not a compare-and-swap failure", c.field, c.value, err)
+		}
 		if err != nil && !containsAll(err.Error(), c.ids...) {
 			t.Errorf("UserBy(%q, %q): error %q does not name %v", c.field, c.value, err, c.ids)
 		}
