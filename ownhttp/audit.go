@@ -114,8 +114,10 @@ func explain(d ownership.Decision) string {
 	switch {
 	case d.Action != 0:
 		return d.Explain()
-	case d.Reason == ownership.ReasonUnknownSubject:
+	case d.Reason == ownership.ReasonUnknownSubject && d.Subject != "":
 		return "the request's user " + string(d.Subject) + " is not known; check the credentials or add the user"
+	case d.Reason == ownership.ReasonUnknownSubject:
+		return "the request's credentials name a user who is not known (see the error); check them or add the user"
 	}
 	return "the request names no user; it carries no valid credentials"
 }
