@@ -276,6 +276,7 @@ func (g *Guard) write(w http.ResponseWriter, p Problem) {
 	if err != nil { // cannot happen: strings and an int
 		body = []byte(`{"status":500}`)
 	}
+	body = append(body, '\n')
 	h := w.Header()
 	h.Set("Content-Type", ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
