@@ -90,6 +90,14 @@
 // profiles, records, assignment) strictly, reporting every problem by its
 // path; cmd/ownctl answers questions about a seed from the command line.
 //
+// # HTTP
+//
+// The ownhttp package puts a Policy in front of HTTP handlers: it resolves
+// and binds the requesting user once per request, checks before handlers
+// act, answers end users with problems in their own voice (hiding the
+// records they may not see) and keeps the administrator's explanations
+// for the audit log.
+//
 // A Policy never changes once built and is safe for concurrent use; so are
 // Lists, Predicates, Matchers and Seeds. A Manager is safe for concurrent
 // use once configured.
