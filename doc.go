@@ -84,12 +84,6 @@
 // in line. A record type may instead take its owner from a field matched to
 // a user field ([Matcher]; email addresses compare as RFC 5322 mailboxes).
 //
-// # Seed files
-//
-// [ParseSeed] reads the JSON seed format (users, policy, types, templates,
-// profiles, records, assignment) strictly, reporting every problem by its
-// path; cmd/ownctl answers questions about a seed from the command line.
-//
 // # HTTP
 //
 // The ownhttp package puts a Policy in front of HTTP handlers: it resolves
@@ -97,6 +91,12 @@
 // act, answers end users with problems in their own voice (hiding the
 // records they may not see) and keeps the administrator's explanations
 // for the audit log.
+//
+// # Seed files
+//
+// [ParseSeed] reads the JSON seed format (users, policy, types, templates,
+// profiles, records, assignment) strictly, reporting every problem by its
+// path; cmd/ownctl answers questions about a seed from the command line.
 //
 // A Policy never changes once built and is safe for concurrent use; so are
 // Lists, Predicates, Matchers and Seeds. A Manager is safe for concurrent
