@@ -65,7 +65,9 @@ type Guard struct {
 	// from 0 (none, the default) to 1 (all).
 	SampleAllowed float64
 	// Rand returns a number in [0, 1) to sample allowed checks; nil means
-	// math/rand/v2's Float64. Tests inject a fixed source.
+	// math/rand/v2's Float64. Tests inject a fixed source. It is called
+	// from the goroutines of concurrent requests, so it must be safe for
+	// concurrent use.
 	Rand func() float64
 	// RequestID returns the id of a request for the log; nil reads the
 	// X-Request-Id header.
