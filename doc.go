@@ -84,6 +84,14 @@
 // in line. A record type may instead take its owner from a field matched to
 // a user field ([Matcher]; email addresses compare as RFC 5322 mailboxes).
 //
+// # HTTP
+//
+// The ownhttp package puts a Policy in front of HTTP handlers: it resolves
+// and binds the requesting user once per request, checks before handlers
+// act, answers end users with problems in their own voice (hiding the
+// records they may not see) and keeps the administrator's explanations
+// for the audit log.
+//
 // # Seed files
 //
 // [ParseSeed] reads the JSON seed format (users, policy, types, templates,

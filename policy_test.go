@@ -366,6 +366,25 @@ func TestBindFallsBack(t *testing.T) {
 	}
 }
 
+// TestBindBound checks that binding a bound subject again is free, and
+// that a bound subject whose roles were edited is bound afresh.
+func TestBindBound(t *testing.T) {
+	p := testPolicy(t)
+	s := p.Bind(who("boss", "manager"))
+	if n := testing.AllocsPerRun(100, func() { s = p.Bind(s) }); n != 0 {
+		t.Errorf("Bind of a bound subject: got %v allocations, want 0", n)
+	}
+	if s.boundTo(p) == nil {
+		t.Fatal("Bind of a bound subject lost the binding")
+	}
+	edited := p.Bind(who("root", "admin"))
+	edited.Roles[0] = "sales_rep"
+	again := p.Bind(edited)
+	if again.boundTo(p) == nil || p.CanEdit(again, rec("contact/c3", own("rep2"))) {
+		t.Error("an edited bound subject bound again kept the admin's answers")
+	}
+}
+
 func TestNewPolicyErrors(t *testing.T) {
 	cases := []struct {
 		name  string

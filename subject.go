@@ -34,7 +34,14 @@ type binding struct {
 // a bound Subject whose ID or Roles were replaced or edited, or that is
 // checked against another policy (or a zero Policy that was decoded into
 // since), falls back to the lookups, never to a wrong answer.
+//
+// Binding a Subject that is already bound to p, unchanged, returns it as
+// it is, without allocating: a host that caches bound subjects per user
+// may still bind every request.
 func (p *Policy) Bind(s Subject) Subject {
+	if p != nil && s.boundTo(p) != nil {
+		return s
+	}
 	names := slices.Clone(s.Roles)
 	out := Subject{ID: s.ID, Roles: slices.Clone(names)}
 	if p == nil {
