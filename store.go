@@ -74,7 +74,8 @@ type DescendantSyncer interface {
 
 // BulkSync is what one run of [DescendantSyncer.SyncDescendants] did.
 type BulkSync struct {
-	// Events report the records written, one each, in ref order.
+	// Events report the records written, one each, level by level from
+	// the root (the children of each record in ref order).
 	Events []Event
 	// Unchanged counts the records that already matched.
 	Unchanged int

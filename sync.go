@@ -199,6 +199,13 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 	if ds, ok := m.Store.(DescendantSyncer); ok && opt.Follow == FollowSynced && !opt.DryRun {
 		return m.bulkPropagate(ctx, ds, parent, nil)
 	}
+	return m.propagateEach(ctx, ss, parent, opt)
+}
+
+// propagateEach is Propagate record by record: each child read, decided
+// and written by compare-and-swap on its own.
+func (m *Manager) propagateEach(ctx context.Context, ss syncStore, parent Ref, opt PropagateOptions) (SyncReport, error) {
+	var rep SyncReport
 	var plan *overlay // a dry run's writes, read back by later levels
 	if opt.DryRun {
 		plan = &overlay{RecordStore: ss, recs: map[Ref]Record{}}
@@ -213,15 +220,17 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 				if err != nil {
 					return rep, fmt.Errorf("ownership: listing the children of %s: %w", p, err)
 				}
-				if seen[child.Ref] {
-					return rep, fmt.Errorf("%w: parent chain loops at %s (child of %s)", ErrInvalid, child.Ref, p)
-				}
 				// Whether the child follows is decided again on the fresh
 				// read in syncOne; the listing only spares reading children
-				// that did not follow when listed.
+				// that did not follow when listed. An independent record
+				// met again (a parent chain that loops through it) does not
+				// follow, so it ends the walk like any other.
 				if child.Mode != SyncWithParent && (!first || opt.Follow == FollowSynced ||
 					opt.Follow == FollowSameOwner && !child.Ownership.SameAccess(opt.Before)) {
 					continue
+				}
+				if seen[child.Ref] {
+					return rep, fmt.Errorf("%w: parent chain loops at %s (child of %s)", ErrInvalid, child.Ref, p)
 				}
 				seen[child.Ref] = true
 				res, err := m.syncOne(ctx, plan, child.Ref, syncRule{parent: p, first: first, opt: opt})
@@ -262,14 +271,27 @@ func (m *Manager) bulkPropagate(ctx context.Context, ds DescendantSyncer, parent
 			root = *first
 		} else {
 			var err error
-			if root, err = m.Store.Get(ctx, parent); err != nil {
-				if errors.Is(err, ErrNotFound) {
-					return rep, nil // deleted: nothing to follow
-				}
+			if root, err = m.Store.Get(ctx, parent); err != nil && !errors.Is(err, ErrNotFound) {
 				return rep, fmt.Errorf("ownership: reading %s: %w", parent, err)
+			} else if err != nil {
+				root = Record{} // gone
 			}
 		}
 		l, err := Effective(ctx, m.Store, root)
+		if root.Ref.IsZero() {
+			err = fmt.Errorf("%w: %s", ErrNotFound, parent)
+		}
+		if err != nil && attempt == 1 {
+			// The record is gone, or its own ownership cannot be told (its
+			// parent is gone, its chain loops): record by record, each
+			// child says what it lacks, exactly as without set-based
+			// syncing.
+			ss, _ := m.Store.(syncStore)
+			if ss == nil {
+				return rep, err
+			}
+			return m.propagateEach(ctx, ss, parent, PropagateOptions{})
+		}
 		if err != nil {
 			return rep, err
 		}

@@ -571,7 +571,7 @@ func sqlBackend(name string, s *Store) xBackend {
 	return xBackend{
 		name: name,
 		fresh: func() (xStore, error) {
-			for _, table := range []string{"ownership_entries", "ownership_records", "ownership_tombstones", "ownership_users"} {
+			for _, table := range []string{"ownership_entries", "ownership_records", "ownership_tombstones", "ownership_users", "ownership_events"} {
 				if _, err := s.db.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 					return nil, fmt.Errorf("emptying %s: %w", table, err)
 				}

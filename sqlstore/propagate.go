@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -47,10 +46,16 @@ func (s *Store) syncDescendants(ctx context.Context, root ownership.Ref, l owner
 		return res, err
 	}
 	for start := 0; start < len(refs); start += syncBatch {
-		batch, err := s.records(ctx, refs[start:min(start+syncBatch, len(refs))])
+		part := refs[start:min(start+syncBatch, len(refs))]
+		batch, err := s.records(ctx, part)
 		if err != nil {
 			return res, err
 		}
+		pos := make(map[ownership.Ref]int, len(part))
+		for i, r := range part {
+			pos[r] = i
+		}
+		slices.SortFunc(batch, func(a, b ownership.Record) int { return pos[a.Ref] - pos[b.Ref] })
 		var stale []ownership.Record
 		for _, r := range batch {
 			if r.Mode != ownership.SyncWithParent {
@@ -92,33 +97,51 @@ func sameEntries(a, b ownership.List) bool {
 	return true
 }
 
-// descendantRefs lists root's synced descendants, in ref order, in one
-// recursive query on the parent index.
+// descendantRefs lists root's synced descendants in one recursive query on
+// the parent index, in the order a walk level by level visits them (the
+// children of each record in ref order, after those of the records before
+// it), which is the order the Manager's record-by-record propagation
+// writes them in.
 func (s *Store) descendantRefs(ctx context.Context, root ownership.Ref) ([]ownership.Ref, error) {
 	// UNION (not UNION ALL) ends the recursion on a parent chain that
 	// loops.
-	rows, err := s.conn().QueryContext(ctx, s.q(`WITH RECURSIVE d(type, id) AS (
-			SELECT type, id FROM ownership_records
+	rows, err := s.conn().QueryContext(ctx, s.q(`WITH RECURSIVE d(type, id, parent_type, parent_id) AS (
+			SELECT type, id, parent_type, parent_id FROM ownership_records
 			WHERE parent_type = $1 AND parent_id = $2 AND parent_type <> '' AND mode = 1
 			UNION
-			SELECT c.type, c.id FROM ownership_records c JOIN d ON c.parent_type = d.type AND c.parent_id = d.id
+			SELECT c.type, c.id, c.parent_type, c.parent_id FROM ownership_records c JOIN d ON c.parent_type = d.type AND c.parent_id = d.id
 			WHERE c.parent_type <> '' AND c.mode = 1
 		)
-		SELECT type, id FROM d WHERE NOT (type = $1 AND id = $2) ORDER BY type, id`), root.Type, root.ID)
+		SELECT type, id, parent_type, parent_id FROM d ORDER BY type, id`), root.Type, root.ID)
 	if err != nil {
 		return nil, s.fail(ctx, "descendants of "+root.String(), err)
 	}
 	defer rows.Close()
-	var out []ownership.Ref
+	children := map[ownership.Ref][]ownership.Ref{}
 	for rows.Next() {
-		var r ownership.Ref
-		if err := rows.Scan(&r.Type, &r.ID); err != nil {
+		var r, p ownership.Ref
+		if err := rows.Scan(&r.Type, &r.ID, &p.Type, &p.ID); err != nil {
 			return nil, s.fail(ctx, "descendants of "+root.String(), err)
 		}
-		out = append(out, r)
+		children[p] = append(children[p], r) // in ref order, as read
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.fail(ctx, "descendants of "+root.String(), err)
+	}
+	var out []ownership.Ref
+	seen := map[ownership.Ref]bool{root: true}
+	for level := []ownership.Ref{root}; len(level) > 0; {
+		var next []ownership.Ref
+		for _, p := range level {
+			for _, c := range children[p] {
+				if !seen[c] {
+					seen[c] = true
+					out = append(out, c)
+					next = append(next, c)
+				}
+			}
+		}
+		level = next
 	}
 	return out, nil
 }
@@ -154,8 +177,10 @@ func (s *Store) records(ctx context.Context, refs []ownership.Ref) ([]ownership.
 // how many had changed since.
 func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, l ownership.List, at time.Time, withEvents bool) ([]ownership.Event, int, error) {
 	read := make(map[ownership.Ref]ownership.Record, len(stale))
-	for _, r := range stale {
+	order := make(map[ownership.Ref]int, len(stale)) // stale's order, which events keep
+	for i, r := range stale {
 		read[r.Ref] = r
+		order[r.Ref] = i
 	}
 	var events []ownership.Event
 	err := s.inTx(ctx, "sync descendants", func(tx execer) error {
@@ -208,9 +233,7 @@ func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, l owner
 				Assigned: l.OwnersAdded(r.Ownership),
 			})
 		}
-		slices.SortFunc(events, func(a, b ownership.Event) int {
-			return cmp.Or(strings.Compare(a.Record.Type, b.Record.Type), strings.Compare(a.Record.ID, b.Record.ID))
-		})
+		slices.SortFunc(events, func(a, b ownership.Event) int { return order[a.Record] - order[b.Record] })
 		if !withEvents {
 			return nil
 		}
