@@ -54,6 +54,24 @@ type Directory interface {
 	UserBy(ctx context.Context, field, value string) (User, error)
 }
 
+// BatchStore is implemented by stores that read and write many records in
+// a few statements. [Manager.Transfer] uses it to move a leaver's records
+// in batches instead of a read and a compare-and-swap per record.
+type BatchStore interface {
+	// GetMany returns the records that refs name, in refs' order; refs
+	// that name no record are left out.
+	GetMany(ctx context.Context, refs []Ref) ([]Record, error)
+	// CompareAndSwapMany writes each record of rs on its version (none
+	// may be a create), with the event of the same index in events when
+	// the store keeps events, in one transaction, and returns the records
+	// written, with their new versions. A record whose stored version
+	// moved is not written and not returned; the others still are.
+	CompareAndSwapMany(ctx context.Context, rs []Record, events []Event) ([]Record, error)
+	// WithSyncedChildren returns those of refs that have a child synced
+	// with them: the records a change must propagate from.
+	WithSyncedChildren(ctx context.Context, refs []Ref) ([]Ref, error)
+}
+
 // DescendantSyncer is implemented by stores that bring the synced
 // descendants of a record in line with its ownership in a few set-based
 // statements per batch, instead of a read and a compare-and-swap per

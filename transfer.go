@@ -78,66 +78,180 @@ func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt
 			refs = append(refs, ref)
 		}
 	}
-	for _, ref := range refs {
-		if err := ctx.Err(); err != nil {
-			return rep, err
+	// move decides one record: the record to store, or false when from
+	// is no longer on it (changed since listed), or the denial.
+	move := func(r Record) (Record, bool, error) {
+		if r.Mode == SyncWithParent {
+			return Record{}, false, Decision{Subject: by.ID, Action: Reassign, Record: r.Ref, Parent: r.Parent, Reason: ReasonSynced}.Err()
 		}
+		role, on := r.Ownership.RoleOf(from)
+		if !on {
+			return r, false, nil
+		}
+		a := ManageOwnership
+		if role == Owner {
+			a = Reassign
+		}
+		if err := m.decide(by, a, r); err != nil {
+			return Record{}, false, err
+		}
+		next := r
+		next.Ownership = swapUser(r.Ownership, from, target)
+		if err := m.targetCanView(by, target, next); err != nil {
+			return Record{}, false, err
+		}
+		return next, true, nil
+	}
+	// one moves ref record by record: read, decide and compare-and-swap,
+	// again on a conflict.
+	one := func(ref Ref) (Record, bool, error) {
 		moved := false // set by the last run of step
-		step := func(r Record) (Record, error) {
-			moved = false
-			if r.Mode == SyncWithParent {
-				return Record{}, Decision{Subject: by.ID, Action: Reassign, Record: r.Ref, Parent: r.Parent, Reason: ReasonSynced}.Err()
-			}
-			role, on := r.Ownership.RoleOf(from)
-			if !on {
-				return r, nil // changed since listed: nothing to move
-			}
-			a := ManageOwnership
-			if role == Owner {
-				a = Reassign
-			}
-			if err := m.decide(by, a, r); err != nil {
-				return Record{}, err
-			}
-			next := r
-			next.Ownership = swapUser(r.Ownership, from, target)
-			if err := m.targetCanView(by, target, next); err != nil {
-				return Record{}, err
-			}
-			moved = true
-			return next, nil
-		}
 		if opt.DryRun {
 			r, err := m.Store.Get(ctx, ref)
 			if err == nil {
-				if _, err = step(r); err == nil && moved {
-					rep.Moved = append(rep.Moved, ref)
-				}
+				_, moved, err = move(r)
 			}
-			if err != nil {
-				rep.Skipped = append(rep.Skipped, TransferSkip{Ref: ref, Err: err})
-			}
-			continue
+			return Record{}, moved, err
 		}
-		stored, err := m.change(ctx, by.ID, ref, Reassign, EventTransferred, step)
+		stored, err := m.change(ctx, by.ID, ref, Reassign, EventTransferred, func(r Record) (Record, error) {
+			next, ok, err := move(r)
+			moved = ok
+			return next, err
+		})
+		return stored, moved, err
+	}
+	// done records the outcome for ref, in order, and propagates a move
+	// unless the caller knows the record has no synced children.
+	done := func(ref Ref, stored Record, moved bool, err error, propagate bool) error {
 		switch {
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-			return rep, err
+			return err
 		case err != nil:
 			rep.Skipped = append(rep.Skipped, TransferSkip{Ref: ref, Err: err})
-			continue
+			return nil
 		case !moved:
-			continue
+			return nil
 		}
 		rep.Moved = append(rep.Moved, ref)
+		if opt.DryRun || !propagate {
+			return nil
+		}
 		if err := m.afterChange(ctx, stored); err != nil {
 			rep.Lagging = append(rep.Lagging, TransferSkip{Ref: ref, Err: err})
-			if ctx.Err() != nil {
-				return rep, ctx.Err()
+			return ctx.Err()
+		}
+		return nil
+	}
+	bs, batched := m.Store.(BatchStore)
+	for start := 0; start < len(refs); start += transferBatch {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		part := refs[start:min(start+transferBatch, len(refs))]
+		if !batched || opt.DryRun {
+			for _, ref := range part {
+				stored, moved, err := one(ref)
+				if err := done(ref, stored, moved, err, true); err != nil {
+					return rep, err
+				}
 			}
+			continue
+		}
+		if err := m.transferBatch(ctx, bs, by, part, move, one, done); err != nil {
+			return rep, err
 		}
 	}
 	return rep, nil
+}
+
+// transferBatch is the size of the batches a transfer reads and writes
+// through a [BatchStore].
+const transferBatch = 5000
+
+// transferBatch moves a batch of records through a BatchStore: one read of
+// them all, the decisions, one write of those that move; records that
+// changed in between go record by record. Outcomes are recorded, and
+// events sent, in the batch's order, as record by record.
+func (m *Manager) transferBatch(ctx context.Context, bs BatchStore, by Subject, part []Ref,
+	move func(Record) (Record, bool, error), one func(Ref) (Record, bool, error),
+	done func(Ref, Record, bool, error, bool) error) error {
+	recs, err := bs.GetMany(ctx, part)
+	if err != nil {
+		return fmt.Errorf("ownership: reading records to transfer: %w", err)
+	}
+	byRef := make(map[Ref]Record, len(recs))
+	for _, r := range recs {
+		byRef[r.Ref] = r
+	}
+	type outcome struct {
+		next  Record
+		moved bool
+		err   error
+	}
+	out := make([]outcome, len(part))
+	var writes []Record
+	var events []Event
+	now := m.now()
+	for i, ref := range part {
+		r, ok := byRef[ref]
+		if !ok {
+			out[i].err = Decision{Subject: by.ID, Action: Reassign, Record: ref, Reason: ReasonNotFound}.Err()
+			continue
+		}
+		out[i].next, out[i].moved, out[i].err = move(r)
+		if out[i].err != nil || !out[i].moved {
+			continue
+		}
+		writes = append(writes, out[i].next)
+		events = append(events, Event{Kind: EventTransferred, By: by.ID, Record: ref, Before: r.Ownership,
+			After: out[i].next.Ownership, Mode: r.Mode, At: now, Assigned: out[i].next.Ownership.OwnersAdded(r.Ownership)})
+	}
+	written, err := bs.CompareAndSwapMany(ctx, writes, events)
+	if err != nil {
+		return fmt.Errorf("ownership: writing transferred records: %w", err)
+	}
+	stored := make(map[Ref]Record, len(written))
+	refs := make([]Ref, 0, len(written))
+	for _, r := range written {
+		stored[r.Ref] = r
+		refs = append(refs, r.Ref)
+	}
+	parents, err := bs.WithSyncedChildren(ctx, refs)
+	if err != nil {
+		return fmt.Errorf("ownership: finding synced children: %w", err)
+	}
+	hasChildren := make(map[Ref]bool, len(parents))
+	for _, p := range parents {
+		hasChildren[p] = true
+	}
+	evByRef := make(map[Ref]Event, len(events))
+	for _, e := range events {
+		evByRef[e.Record] = e
+	}
+	for i, ref := range part {
+		o := out[i]
+		if o.err != nil || !o.moved {
+			if err := done(ref, Record{}, o.moved, o.err, true); err != nil {
+				return err
+			}
+			continue
+		}
+		r, ok := stored[ref]
+		if !ok { // changed since read: decided again, on its own
+			s, moved, err := one(ref)
+			if err := done(ref, s, moved, err, true); err != nil {
+				return err
+			}
+			continue
+		}
+		e := evByRef[ref]
+		e.After, e.Version = r.Ownership, r.Version
+		m.emit(ctx, e)
+		if err := done(ref, r, true, nil, hasChildren[ref]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // swapUser replaces from's entry by one for u with the same role.

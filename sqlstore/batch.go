@@ -1,0 +1,224 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ownershipkit/ownership"
+)
+
+var _ ownership.BatchStore = (*Store)(nil)
+
+// GetMany implements [ownership.BatchStore]: the records refs name, read
+// with their lists in one statement, in refs' order.
+func (s *Store) GetMany(ctx context.Context, refs []ownership.Ref) ([]ownership.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	valid := make([]ownership.Ref, 0, len(refs))
+	pos := make(map[ownership.Ref]int, len(refs))
+	for i, r := range refs {
+		if r.Valid() && storableRef(r) {
+			if _, dup := pos[r]; !dup {
+				pos[r] = i
+				valid = append(valid, r)
+			}
+		}
+	}
+	var out []ownership.Record
+	step := s.manyBatch()
+	for start := 0; start < len(valid); start += step {
+		recs, err := s.records(ctx, valid[start:min(start+step, len(valid))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recs...)
+	}
+	slices.SortFunc(out, func(a, b ownership.Record) int { return pos[a.Ref] - pos[b.Ref] })
+	return out, nil
+}
+
+// CompareAndSwapMany implements [ownership.BatchStore]: in one
+// transaction, one UPDATE ... FROM (VALUES ...) writes every record still
+// at its version and returns them, then their entries are rewritten with
+// multi-row statements and their events appended to the outbox.
+func (s *Store) CompareAndSwapMany(ctx context.Context, rs []ownership.Record, events []ownership.Event) ([]ownership.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(events) != len(rs) && len(events) != 0 {
+		return nil, fmt.Errorf("%w: %d records written with %d events", ownership.ErrInvalid, len(rs), len(events))
+	}
+	seen := make(map[ownership.Ref]int, len(rs))
+	for i, r := range rs {
+		if err := checkRecord(r); err != nil {
+			return nil, err
+		}
+		if r.Version == 0 {
+			return nil, fmt.Errorf("%w: record %s: CompareAndSwapMany does not create records", ownership.ErrInvalid, r.Ref)
+		}
+		if _, dup := seen[r.Ref]; dup {
+			return nil, fmt.Errorf("%w: record %s given twice", ownership.ErrInvalid, r.Ref)
+		}
+		if len(events) > 0 && events[i].Record != r.Ref {
+			return nil, fmt.Errorf("%w: event %d is for %s, not %s", ownership.ErrInvalid, i, events[i].Record, r.Ref)
+		}
+		seen[r.Ref] = i
+	}
+	var written []ownership.Record
+	step := s.manyBatch()
+	for start := 0; start < len(rs); start += step {
+		end := min(start+step, len(rs))
+		var evs []ownership.Event
+		if len(events) > 0 {
+			evs = events[start:end]
+		}
+		w, err := s.swapMany(ctx, rs[start:end], evs)
+		if err != nil {
+			return written, err
+		}
+		written = append(written, w...)
+	}
+	return written, nil
+}
+
+// swapMany is CompareAndSwapMany for one batch.
+func (s *Store) swapMany(ctx context.Context, rs []ownership.Record, events []ownership.Event) ([]ownership.Record, error) {
+	byRef := make(map[ownership.Ref]int, len(rs))
+	rows := make([][]any, 0, len(rs))
+	for i, r := range rs {
+		byRef[r.Ref] = i
+		fields, err := encodeJSON(r.Fields, len(r.Fields) == 0)
+		if err != nil {
+			return nil, fmt.Errorf("%w: record %s: fields: %v", ownership.ErrInvalid, r.Ref, err)
+		}
+		rows = append(rows, []any{r.Ref.Type, r.Ref.ID, int64(r.Version), r.Parent.Type, r.Parent.ID, int(r.Mode), !r.Ownership.Unassigned(), fields})
+	}
+	var written []ownership.Record
+	err := s.inTx(ctx, "write records", func(tx execer) error {
+		written = written[:0]
+		values, args := s.valuesList(rows, []string{"TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "INTEGER", "BOOLEAN", s.d.jsonType()})
+		res, err := tx.QueryContext(ctx, `UPDATE ownership_records
+			SET parent_type = v.pt, parent_id = v.pi, mode = v.m, has_owner = v.h, fields = v.f, version = ownership_records.version + 1
+			FROM (SELECT column1 AS t, column2 AS i, column3 AS ver, column4 AS pt, column5 AS pi, column6 AS m, column7 AS h, column8 AS f
+				FROM (`+values+`) x) v
+			WHERE ownership_records.type = v.t AND ownership_records.id = v.i AND ownership_records.version = v.ver
+			RETURNING ownership_records.type, ownership_records.id, ownership_records.version`, args...)
+		if err != nil {
+			return err
+		}
+		for res.Next() {
+			var ref ownership.Ref
+			var v int64
+			if err := res.Scan(&ref.Type, &ref.ID, &v); err != nil {
+				res.Close()
+				return err
+			}
+			r := rs[byRef[ref]]
+			r.Version = uint64(v)
+			written = append(written, r)
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return err
+		}
+		if len(written) == 0 {
+			return nil
+		}
+		slices.SortFunc(written, func(a, b ownership.Record) int { return byRef[a.Ref] - byRef[b.Ref] })
+		var del strings.Builder
+		del.WriteString(`DELETE FROM ownership_entries WHERE (record_type, record_id) IN (VALUES `)
+		dargs := make([]any, 0, 2*len(written))
+		var ents [][]any
+		for i, r := range written {
+			if i > 0 {
+				del.WriteString(", ")
+			}
+			fmt.Fprintf(&del, "(%s, %s)", s.d.keyParam(len(dargs)+1), s.d.keyParam(len(dargs)+2))
+			dargs = append(dargs, r.Ref.Type, r.Ref.ID)
+			for pos, e := range r.Ownership.Entries() {
+				ents = append(ents, []any{r.Ref.Type, r.Ref.ID, string(e.UserID), pos, int(e.Role), e.Email, e.GivenName, e.LastName})
+			}
+		}
+		del.WriteByte(')')
+		if _, err := tx.ExecContext(ctx, del.String(), dargs...); err != nil {
+			return err
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name) VALUES `, ents); err != nil {
+			return err
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		evs := make([]ownership.Event, 0, len(written))
+		for _, r := range written {
+			e := events[byRef[r.Ref]]
+			e.Version, e.After, e.Mode = r.Version, r.Ownership, r.Mode
+			evs = append(evs, e)
+		}
+		return s.appendEvents(ctx, tx, evs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return written, nil
+}
+
+// WithSyncedChildren implements [ownership.BatchStore] with one query on
+// the parent index per thousand refs.
+func (s *Store) WithSyncedChildren(ctx context.Context, refs []ownership.Ref) ([]ownership.Ref, error) {
+	var out []ownership.Ref
+	step := s.manyBatch()
+	for start := 0; start < len(refs); start += step {
+		part := refs[start:min(start+step, len(refs))]
+		var b strings.Builder
+		b.WriteString(`SELECT DISTINCT parent_type, parent_id FROM ownership_records
+			WHERE parent_type <> '' AND mode = 1 AND (parent_type, parent_id) IN (VALUES `)
+		args := make([]any, 0, 2*len(part))
+		n := 0
+		for _, r := range part {
+			if !r.Valid() || !storableRef(r) {
+				continue
+			}
+			if n > 0 {
+				b.WriteString(", ")
+			}
+			n++
+			fmt.Fprintf(&b, "(%s, %s)", s.d.keyParam(len(args)+1), s.d.keyParam(len(args)+2))
+			args = append(args, r.Type, r.ID)
+		}
+		if n == 0 {
+			continue
+		}
+		b.WriteByte(')')
+		rows, err := s.conn().QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return nil, s.fail(ctx, "records with synced children", err)
+		}
+		for rows.Next() {
+			var r ownership.Ref
+			if err := rows.Scan(&r.Type, &r.ID); err != nil {
+				rows.Close()
+				return nil, s.fail(ctx, "records with synced children", err)
+			}
+			out = append(out, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, s.fail(ctx, "records with synced children", err)
+		}
+	}
+	return out, nil
+}
+
+// manyBatch is how many records one statement of the batch methods names:
+// 5,000 on PostgreSQL, 1,000 on SQLite, whose pure-Go driver binds many
+// parameters slowly.
+func (s *Store) manyBatch() int {
+	if s.d == SQLite {
+		return 1000
+	}
+	return 5000
+}
