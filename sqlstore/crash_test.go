@@ -25,8 +25,8 @@ import (
 // random ownership changes, some inside host transactions that it rolls
 // back, while a relay delivers the outbox to an idempotent consumer that
 // keeps what it received in a table of the same database. The parent
-// kills the child with SIGKILL at a random moment, many times. After the
-// last kill, a relay catches up and Reconcile repairs propagations cut
+// kills the child with SIGKILL at a random moment, many times. After each
+// kill, a relay catches up, resuming the propagations cut
 // short; then every record's consumed events must run from version 1 to
 // its stored version without a gap, and the last one must carry its
 // stored list: every committed change reached the consumer once, and no
@@ -112,27 +112,15 @@ func crashRun(t *testing.T, target string, kills int, open func() *Store) {
 	}
 }
 
-// crashCatchUp delivers what is left in the outbox and repairs the synced
-// records a killed process left behind.
+// crashCatchUp delivers what is left in the outbox, which repairs the
+// synced records a killed process left behind.
 func crashCatchUp(t *testing.T, s *Store) {
 	t.Helper()
-	// Catch up: deliver what is left, and repair propagations cut short.
-	// The relay's clock runs an hour ahead, past the leases of the last
-	// child and the backoffs of deliveries that failed in it.
-	relay := NewRelay(s, crashConsumer(s), RelayOptions{Batch: 500, Now: func() time.Time { return time.Now().Add(time.Hour) }})
-	for {
-		n, err := relay.DeliverOnce(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
-	m := crashManager(s)
-	if _, err := m.Reconcile(ctx, crashAll(s)); err != nil {
-		t.Fatal(err)
-	}
+	// Catch up: deliver what is left; delivering resumes the
+	// propagations cut short (Propagating), with no Reconcile. The
+	// relay's clock runs an hour ahead, past the leases of the last child
+	// and the backoffs of deliveries that failed in it.
+	relay := NewRelay(s, Propagating(crashManager(s), crashConsumer(s)), RelayOptions{Batch: 500, Now: func() time.Time { return time.Now().Add(time.Hour) }})
 	for {
 		n, err := relay.DeliverOnce(ctx)
 		if err != nil {
@@ -171,9 +159,9 @@ func TestCrashChild(t *testing.T) {
 		cfg.RuntimeParams["search_path"] = arg
 		s = New(stdlib.OpenDB(*cfg), Postgres)
 	}
-	relay := NewRelay(s, crashConsumer(s), RelayOptions{Batch: 50, Lease: 200 * time.Millisecond, Poll: 10 * time.Millisecond})
-	go func() { _ = relay.Run(context.Background()) }()
 	m := crashManager(s)
+	relay := NewRelay(s, Propagating(m, crashConsumer(s)), RelayOptions{Batch: 50, Lease: 200 * time.Millisecond, Poll: 10 * time.Millisecond})
+	go func() { _ = relay.Run(context.Background()) }()
 	rng := rand.New(rand.NewPCG(uint64(seed), 2))
 	for i := 0; i < 1000; i++ {
 		crashStep(s, m, rng, seed, i)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -324,4 +325,36 @@ func newToken() (string, error) {
 		return "", fmt.Errorf("sqlstore: lease token: %w", err)
 	}
 	return hex.EncodeToString(b[:]), nil
+}
+
+// Propagating returns a delivery function for a [Relay] that first brings
+// the event's record in line with its parent (if it is synced with it) and
+// its synced descendants in line with it, and then calls deliver. Both
+// steps change nothing when the records already match, so running them
+// again is harmless. Since the event of every change is delivered at
+// least once, a propagation that a crash cut short is resumed by the relay
+// (or, failing that, by [ownership.Manager.Reconcile]).
+//
+// m must work on the relay's store. The events of the records it repairs
+// go to the outbox like any others.
+func Propagating(m *ownership.Manager, deliver func(context.Context, Delivery) error) func(context.Context, Delivery) error {
+	return func(ctx context.Context, d Delivery) error {
+		ref := d.Event.Record
+		r, err := m.Store.Get(ctx, ref)
+		switch {
+		case errors.Is(err, ownership.ErrNotFound):
+			return deliver(ctx, d) // deleted since: nothing to follow
+		case err != nil:
+			return err
+		}
+		if r.Mode == ownership.SyncWithParent {
+			if _, err := m.Reconcile(ctx, func(yield func(ownership.Record, error) bool) { yield(r, nil) }); err != nil {
+				return fmt.Errorf("resuming the sync of %s: %w", ref, err)
+			}
+		}
+		if _, err := m.Propagate(ctx, ref, ownership.PropagateOptions{}); err != nil {
+			return fmt.Errorf("resuming the propagation from %s: %w", ref, err)
+		}
+		return deliver(ctx, d)
+	}
 }
