@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+
+	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
 // A Rule picks the first owner of a new record that arrives unassigned (a
@@ -345,19 +347,22 @@ type ruleJSON struct {
 // objects nested more than 64 levels deep are refused.
 func ParseRules(data []byte) (Rules, error) {
 	var raw []json.RawMessage
-	if err := decodeStrict(data, &raw); err != nil {
-		return nil, fmt.Errorf("%w: assignment: want an array of rules: %v", ErrInvalid, err)
+	if err := strictjson.Decode(data, &raw); err != nil {
+		if e, ok := err.(*strictjson.Error); ok && e.Path == "" {
+			e.Msg = "want an array of rules: " + e.Msg
+		}
+		return nil, err
 	}
 	var rules Rules
 	var errs []error
 	bad := func(path, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: %s: %s", ErrInvalid, path, fmt.Sprintf(format, args...)))
+		errs = append(errs, strictjson.Errorf(path, format, args...))
 	}
 	for i, msg := range raw {
-		path := fmt.Sprintf("assignment[%d]", i)
+		path := strictjson.Index("assignment", i)
 		var j ruleJSON
-		if err := decodeStrict(msg, &j); err != nil {
-			bad(path, "%v", err)
+		if err := strictjson.Decode(msg, &j); err != nil {
+			errs = append(errs, strictjson.Within(path, err))
 			continue
 		}
 		needTeam := func() bool {

@@ -1,6 +1,11 @@
 package ownership
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/ownershipkit/ownership/internal/sentinel"
+	"github.com/ownershipkit/ownership/internal/strictjson"
+)
 
 // Sentinel errors, for callers to branch on with [errors.Is]. A denial
 // ([DeniedError]) matches ErrDenied and, where its reason says so, also
@@ -22,8 +27,9 @@ var (
 	// children did not all follow; [Manager.Reconcile] repairs them.
 	ErrPropagation = errors.New("ownership: propagation incomplete")
 	// ErrInvalid reports malformed input: a bad role, scope, reference,
-	// policy or list.
-	ErrInvalid = errors.New("ownership: invalid")
+	// policy or list. A problem of JSON input is a [*PathError] that wraps
+	// it.
+	ErrInvalid = sentinel.ErrInvalid
 	// ErrAmbiguous reports that a value meant to name one user names
 	// several: a record's owner field matches two or more users of the
 	// directory. The value is well-formed; the directory's field is not
@@ -36,3 +42,17 @@ var (
 	// the other. See [Matcher.Problems].
 	ErrLookalike = errors.New("ownership: lookalike")
 )
+
+// PathError is one problem of JSON input (a policy, an ownership list,
+// assignment rules, a seed file), named by its path in the input. It has
+// two fields: Path, where the problem is ("records[3].ownership[0].role":
+// object members joined by ".", array elements as "[i]"; "" for the input
+// as a whole), and Msg, what is wrong there. It wraps [ErrInvalid], and
+// its message reads
+//
+//	ownership: invalid: records[3].ownership[0].role: "boss": want owner or follower
+//
+// Readers that report every problem at once join their PathErrors;
+// [errors.As] finds the first, and the joined error's Unwrap() []error
+// lists them all.
+type PathError = strictjson.Error

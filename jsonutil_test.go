@@ -1,15 +1,17 @@
 package ownership
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ownershipkit/ownership/internal/strictjson"
 )
+
+// maxDepth is the depth limit of every strict reader of JSON.
+const maxDepth = strictjson.MaxDepth
 
 // Nesting shapes of hostile input: n levels of arrays, of objects, and of
 // the two alternating.
@@ -167,33 +169,6 @@ func TestDepthLimitBoundary(t *testing.T) {
 	}
 }
 
-// TestCheckDepth: brackets inside strings do not count, escaped quotes do
-// not end a string, and the path names keys as decoded.
-func TestCheckDepth(t *testing.T) {
-	deep := strings.Repeat("[", maxDepth+1)
-	for _, in := range []string{
-		`["` + deep + `"]`,
-		`{"` + deep + `": "` + deep + `"}`,
-		`["\"` + deep + `\\\"` + deep + `"]`,
-		`]]]]` + deep, // malformed: left to the decoder
-		``, `"`, `"\`, `[`,
-	} {
-		if err := checkDepth([]byte(in)); err != nil {
-			t.Errorf("checkDepth(%.40q...) = %v, want nil", in, err)
-		}
-	}
-	for in, want := range map[string]string{
-		`{"a\"b": ` + deep:                    `a"b[0]`,
-		`{"x": 1, "y": [1, "]", ` + deep:      `y[2]`,
-		`["\\", {"k": "v", "\u00e9": ` + deep: `[1].é`,
-	} {
-		err := checkDepth([]byte(in))
-		if err == nil || !strings.HasPrefix(err.Error(), want+"[0][0]") {
-			t.Errorf("checkDepth(%.40q...) = %v, want a path starting %s", in, err, want)
-		}
-	}
-}
-
 // hostileInputs are about size bytes of input built to be expensive for a
 // strict reader: nesting far past the limit (rejected early), nesting
 // past the limit after size bytes of valid records (found by the first,
@@ -307,72 +282,5 @@ func BenchmarkParseSeedLarge(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// FuzzStrictJSON compares the hand-written scanners with encoding/json:
-// checkDepth refuses exactly the valid JSON nested deeper than maxDepth,
-// and on what decodeStrict accepts, members and elements split objects and
-// arrays into the keys and values encoding/json finds.
-func FuzzStrictJSON(f *testing.F) {
-	for _, s := range []string{
-		`{}`, `[]`, `{"a": [1, "]", {"b": null}], "c\"d": "\u00e9", "e": -1.5e3}`, `[true, false, null, "x", 0]`,
-		`{"a":1,"a":2}`, `[1 2]`, `{"a" 1}`, `"[[["`, ` [ [ ] , { } ] `,
-	} {
-		f.Add([]byte(s))
-	}
-	for _, in := range deepInputs(`{"a":[X]}`) {
-		f.Add([]byte(in))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if json.Valid(data) {
-			deep := depthOf(data) > maxDepth
-			if err := checkDepth(data); (err != nil) != deep {
-				t.Fatalf("checkDepth(%q) = %v, nested %d deep", data, err, depthOf(data))
-			}
-		}
-		var raw json.RawMessage
-		if err := decodeStrict(data, &raw); err != nil {
-			return
-		}
-		switch bytes.TrimSpace(raw)[0] {
-		case '{':
-			var want map[string]json.RawMessage
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatal(err)
-			}
-			if got := members(raw); !reflect.DeepEqual(got, want) {
-				t.Fatalf("members(%q) = %q, encoding/json finds %q", raw, got, want)
-			}
-		case '[':
-			var want []json.RawMessage
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatal(err)
-			}
-			got, ok := elements(raw)
-			if !ok || len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) {
-				t.Fatalf("elements(%q) = %q, %v, encoding/json finds %q", raw, got, ok, want)
-			}
-		}
-	})
-}
-
-// depthOf returns how deeply arrays and objects nest in valid JSON,
-// as encoding/json's tokenizer sees it.
-func depthOf(data []byte) int {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	depth, deepest := 0, 0
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return deepest
-		}
-		switch tok {
-		case json.Delim('['), json.Delim('{'):
-			depth++
-			deepest = max(deepest, depth)
-		case json.Delim(']'), json.Delim('}'):
-			depth--
-		}
 	}
 }

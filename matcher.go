@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ownershipkit/ownership/internal/strictjson"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -138,11 +139,8 @@ type ownerFieldJSON OwnerField
 // nesting more than 64 levels deep) and validates it.
 func (f *OwnerField) UnmarshalJSON(b []byte) error {
 	var v OwnerField
-	if err := decodeStrict(b, (*ownerFieldJSON)(&v)); err != nil {
-		if errors.Is(err, ErrInvalid) {
-			return err // a bad normaliser says so itself
-		}
-		return fmt.Errorf("%w: owner_field: %v", ErrInvalid, err)
+	if err := strictjson.Decode(b, (*ownerFieldJSON)(&v)); err != nil {
+		return err
 	}
 	if err := v.Validate(); err != nil {
 		return err

@@ -6,6 +6,8 @@ import (
 	"hash/maphash"
 	"iter"
 	"slices"
+
+	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
 // UserID identifies a user of the host application. The empty UserID means
@@ -416,8 +418,8 @@ func (l List) MarshalJSON() ([]byte, error) {
 // arrays and objects nested more than 64 levels deep.
 func (l *List) UnmarshalJSON(b []byte) error {
 	var raw []Entry
-	if err := decodeStrict(b, &raw); err != nil {
-		return fmt.Errorf("%w: ownership: %v", ErrInvalid, err)
+	if err := strictjson.Decode(b, &raw); err != nil {
+		return err
 	}
 	v, err := NewList(raw...)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
 // Scope is a set of record classes that an action may reach. A record
@@ -66,17 +68,18 @@ func (s Scope) String() string {
 	return b.String()
 }
 
-// ParseScope parses the text form of a scope: "none", "own" (or "owned"),
-// "unassigned", "others", "all", or classes joined by "|" or "," such as
-// "own|unassigned". Case is ignored; surrounding spaces are trimmed.
+// ParseScope parses the text form of a scope, exactly as spelled: "none",
+// "own" (or "owned"), "unassigned", "others", "all", or class names joined
+// by "|" or "," such as "own|unassigned". Names are lower case and take no
+// spaces: "Own", " own" and "own, others" are errors, so that a policy
+// file has one spelling of each scope.
 func ParseScope(text string) (Scope, error) {
-	t := strings.TrimSpace(text)
-	if t == "" {
+	if text == "" {
 		return 0, fmt.Errorf("%w: empty scope: want none, own, unassigned, others, all or a union such as own|unassigned", ErrInvalid)
 	}
 	var s Scope
-	for _, part := range strings.Split(strings.ReplaceAll(t, ",", "|"), "|") {
-		c, err := parseScopeName(strings.TrimSpace(part))
+	for _, part := range strings.Split(strings.ReplaceAll(text, ",", "|"), "|") {
+		c, err := parseScopeName(part)
 		if err != nil {
 			return 0, fmt.Errorf("%w: scope %q: %v", ErrInvalid, text, err)
 		}
@@ -86,14 +89,14 @@ func ParseScope(text string) (Scope, error) {
 }
 
 func parseScopeName(n string) (Scope, error) {
-	switch strings.ToLower(n) {
+	switch n {
 	case "none":
 		return None, nil
 	case "own", "owned":
 		return Own, nil
 	case "unassigned":
 		return Unassigned, nil
-	case "others", "other":
+	case "others":
 		return Others, nil
 	case "all":
 		return All, nil
@@ -274,15 +277,15 @@ func (p *Permissions) validate(path string) error {
 		s    Scope
 	}{{"view", p.View}, {"update", p.Update}, {"delete", p.Delete}} {
 		if !c.s.Valid() {
-			return fmt.Errorf("%w: %s.%s: %v is not a scope", ErrInvalid, path, c.name, c.s)
+			return strictjson.Errorf(path+"."+c.name, "%v is not a scope", c.s)
 		}
 	}
 	for name, f := range p.Fields {
 		if name == "" {
-			return fmt.Errorf("%w: %s.fields: empty field name", ErrInvalid, path)
+			return strictjson.Errorf(path+".fields", "empty field name")
 		}
 		if !f.View.Valid() || !f.Update.Valid() {
-			return fmt.Errorf("%w: %s.fields.%s: invalid scope", ErrInvalid, path, name)
+			return strictjson.Errorf(path+".fields."+name, "invalid scope")
 		}
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
 // Seed is the content of a seed file: the JSON interchange format in which
@@ -74,23 +76,25 @@ var seedFields = []string{"users", "policy", "types", "templates", "profiles", "
 // Arrays and objects nested more than 64 levels deep are refused before
 // anything else is read, with the path where the limit was reached.
 func ParseSeed(data []byte) (*Seed, error) {
-	var d decoder
+	var d strictjson.Decoder
 	var raw json.RawMessage
-	if err := decodeStrict(data, &raw); err != nil {
-		return nil, fmt.Errorf("%w: seed: %v", ErrInvalid, err)
+	if err := strictjson.Decode(data, &raw); err != nil {
+		return nil, err
 	}
-	top := d.object(raw, "", seedFields...)
+	top := d.Object(raw, "", seedFields...)
 	if top == nil {
-		return nil, d.err()
+		return nil, d.Err()
 	}
 	s := &Seed{users: map[string]int{}, records: map[Ref]int{}, effective: map[Ref]Record{}, matchers: map[string]*Matcher{}}
 
-	// The policy first: users' roles are checked against it.
-	// The decoder reports what is wrong and leaves it out, so what is left
-	// builds.
-	defs := d.policy(orEmptyObject(top["policy"]), "policy")
-	if p, err := Compile(defs); err != nil {
-		d.errs = append(d.errs, fmt.Errorf("policy: %w", err))
+	// The policy first: users' roles are checked against it. Its decoder
+	// reports what is wrong and leaves it out, so what is left builds.
+	var def PolicyDef
+	if raw := top["policy"]; raw != nil {
+		d.Add(strictjson.Within("policy", def.UnmarshalJSON(raw)))
+	}
+	if p, err := Compile(def); err != nil {
+		d.Add(strictjson.Within("policy", err))
 		s.Policy = &Policy{}
 	} else {
 		s.Policy = p
@@ -102,8 +106,8 @@ func ParseSeed(data []byte) (*Seed, error) {
 	s.decodeProfiles(&d, top["profiles"])
 	s.decodeRecords(&d, top["records"])
 	s.decodeAssignment(&d, top["assignment"])
-	s.resolve(&d, len(d.errs) == 0)
-	if err := d.err(); err != nil {
+	s.resolve(&d, !d.Failed())
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	s.directory = make(map[string]User, len(s.Users))
@@ -113,35 +117,28 @@ func ParseSeed(data []byte) (*Seed, error) {
 	return s, nil
 }
 
-func orEmptyObject(raw json.RawMessage) json.RawMessage {
-	if raw == nil {
-		return json.RawMessage(`{"roles": {}}`)
-	}
-	return raw
-}
-
-func (s *Seed) decodeUsers(d *decoder, raw json.RawMessage) {
-	for i, r := range d.array(raw, "users") {
-		p := index("users", i)
-		m := d.object(r, p, "id", "login", "email", "given_name", "last_name", "roles", "inactive", "skills", "fields")
+func (s *Seed) decodeUsers(d *strictjson.Decoder, raw json.RawMessage) {
+	for i, r := range d.Array(raw, "users") {
+		p := strictjson.Index("users", i)
+		m := d.Object(r, p, "id", "login", "email", "given_name", "last_name", "roles", "inactive", "skills", "fields")
 		if m == nil {
 			continue
 		}
 		u := User{
-			ID:        UserID(d.str(m["id"], sub(p, "id"))),
-			Login:     d.str(m["login"], sub(p, "login")),
-			Email:     d.str(m["email"], sub(p, "email")),
-			GivenName: d.str(m["given_name"], sub(p, "given_name")),
-			LastName:  d.str(m["last_name"], sub(p, "last_name")),
-			Roles:     d.strs(m["roles"], sub(p, "roles")),
-			Inactive:  d.boolean(m["inactive"], sub(p, "inactive")),
-			Skills:    d.strs(m["skills"], sub(p, "skills")),
-			Fields:    d.strMap(m["fields"], sub(p, "fields")),
+			ID:        UserID(d.String(m["id"], strictjson.Sub(p, "id"))),
+			Login:     d.String(m["login"], strictjson.Sub(p, "login")),
+			Email:     d.String(m["email"], strictjson.Sub(p, "email")),
+			GivenName: d.String(m["given_name"], strictjson.Sub(p, "given_name")),
+			LastName:  d.String(m["last_name"], strictjson.Sub(p, "last_name")),
+			Roles:     d.Strings(m["roles"], strictjson.Sub(p, "roles")),
+			Inactive:  d.Bool(m["inactive"], strictjson.Sub(p, "inactive")),
+			Skills:    d.Strings(m["skills"], strictjson.Sub(p, "skills")),
+			Fields:    d.StringMap(m["fields"], strictjson.Sub(p, "fields")),
 		}
-		d.unique(s.users, string(u.ID), len(s.Users), "users", sub(p, "id"))
+		d.Unique(s.users, string(u.ID), len(s.Users), "users", strictjson.Sub(p, "id"))
 		for k, role := range u.Roles {
 			if !s.Policy.HasRole(role) {
-				d.errf(index(sub(p, "roles"), k), "unknown role %q (the policy defines %s)", role, quoteList(s.Policy.RoleNames()))
+				d.Errorf(strictjson.Index(strictjson.Sub(p, "roles"), k), "unknown role %q (the policy defines %s)", role, quoteList(s.Policy.RoleNames()))
 			}
 		}
 		s.Users = append(s.Users, u)
@@ -159,47 +156,47 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-func (s *Seed) decodeTypes(d *decoder, raw json.RawMessage) {
+func (s *Seed) decodeTypes(d *strictjson.Decoder, raw json.RawMessage) {
 	if raw == nil {
 		return
 	}
-	m := d.object(raw, "types")
+	m := d.Object(raw, "types")
 	for _, t := range slices.Sorted(maps.Keys(m)) {
-		p := sub("types", t)
-		if t == "" || strings.ContainsAny(t, "/*") {
-			d.errf("types", "record type %q must be non-empty and without '/' or '*'", t)
+		p := strictjson.Sub("types", t)
+		if !ValidType(t) {
+			d.Errorf("types", "record type %q must be non-empty and without '/' or '*'", t)
 			continue
 		}
-		o := d.object(m[t], p, "owner_field")
+		o := d.Object(m[t], p, "owner_field")
 		if o == nil {
 			continue
 		}
 		var def TypeDef
 		if o["owner_field"] != nil {
-			fp := sub(p, "owner_field")
-			f := d.object(o["owner_field"], fp, "record", "user", "normalize", "case_sensitive_local")
+			fp := strictjson.Sub(p, "owner_field")
+			f := d.Object(o["owner_field"], fp, "record", "user", "normalize", "case_sensitive_local")
 			if f == nil {
 				continue
 			}
 			of := OwnerField{
-				Record:             d.str(f["record"], sub(fp, "record")),
-				User:               d.str(f["user"], sub(fp, "user")),
-				CaseSensitiveLocal: d.boolean(f["case_sensitive_local"], sub(fp, "case_sensitive_local")),
+				Record:             d.String(f["record"], strictjson.Sub(fp, "record")),
+				User:               d.String(f["user"], strictjson.Sub(fp, "user")),
+				CaseSensitiveLocal: d.Bool(f["case_sensitive_local"], strictjson.Sub(fp, "case_sensitive_local")),
 			}
-			norm := d.str(f["normalize"], sub(fp, "normalize"))
+			norm := d.String(f["normalize"], strictjson.Sub(fp, "normalize"))
 			var err error
 			if of.Normalize, err = ParseNormalizer(norm); err != nil {
-				d.errf(sub(fp, "normalize"), "%q: want exact, casefold or email", norm)
+				d.Errorf(strictjson.Sub(fp, "normalize"), "%q: want exact, casefold or email", norm)
 				continue
 			}
 			if err := of.Validate(); err != nil {
-				d.errf(fp, "%s", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+				d.Errorf(fp, "%s", strictjson.Message(err))
 				continue
 			}
 			def.OwnerField = &of
 			mt, err := NewMatcher(of, s.Users)
 			if err != nil {
-				d.errs = append(d.errs, fmt.Errorf("%s: %w", fp, err))
+				d.Add(fmt.Errorf("%s: %w", fp, err))
 				continue
 			}
 			for _, perr := range mt.Problems() {
@@ -208,7 +205,7 @@ func (s *Seed) decodeTypes(d *decoder, raw json.RawMessage) {
 				if errors.Is(perr, ErrLookalike) {
 					continue
 				}
-				d.errs = append(d.errs, fmt.Errorf("%s: %w", fp, perr))
+				d.Add(fmt.Errorf("%s: %w", fp, perr))
 			}
 			s.matchers[t] = mt
 		}
@@ -221,11 +218,11 @@ func (s *Seed) decodeTypes(d *decoder, raw json.RawMessage) {
 
 // list builds a List from entries decoded at path, checking that every
 // user exists.
-func (s *Seed) list(d *decoder, es []Entry, path string) List {
+func (s *Seed) list(d *strictjson.Decoder, es []Entry, path string) List {
 	for i, e := range es {
 		if e.UserID != "" {
 			if _, ok := s.users[string(e.UserID)]; !ok {
-				d.errf(sub(index(path, i), "user_id"), "unknown user %q", e.UserID)
+				d.Errorf(strictjson.Sub(strictjson.Index(path, i), "user_id"), "unknown user %q", e.UserID)
 			}
 		}
 	}
@@ -236,95 +233,95 @@ func (s *Seed) list(d *decoder, es []Entry, path string) List {
 	return l
 }
 
-func (s *Seed) decodeTemplates(d *decoder, raw json.RawMessage) {
+func (s *Seed) decodeTemplates(d *strictjson.Decoder, raw json.RawMessage) {
 	seen := map[string]int{}
-	for i, r := range d.array(raw, "templates") {
-		p := index("templates", i)
-		m := d.object(r, p, "id", "type", "mode", "default_ownership")
+	for i, r := range d.Array(raw, "templates") {
+		p := strictjson.Index("templates", i)
+		m := d.Object(r, p, "id", "type", "mode", "default_ownership")
 		if m == nil {
 			continue
 		}
-		t := Template{ID: d.str(m["id"], sub(p, "id")), Type: d.str(m["type"], sub(p, "type"))}
-		d.unique(seen, t.ID, i, "templates", sub(p, "id"))
-		if t.Type == "" || strings.ContainsAny(t.Type, "/*") {
-			d.errf(sub(p, "type"), "record type %q must be non-empty and without '/' or '*'", t.Type)
+		t := Template{ID: d.String(m["id"], strictjson.Sub(p, "id")), Type: d.String(m["type"], strictjson.Sub(p, "type"))}
+		d.Unique(seen, t.ID, i, "templates", strictjson.Sub(p, "id"))
+		if !ValidType(t.Type) {
+			d.Errorf(strictjson.Sub(p, "type"), "record type %q must be non-empty and without '/' or '*'", t.Type)
 		}
-		t.Mode = d.mode(m["mode"], sub(p, "mode"))
-		t.DefaultOwnership = s.list(d, d.entries(m["default_ownership"], sub(p, "default_ownership")), sub(p, "default_ownership"))
+		t.Mode = decodeMode(d, m["mode"], strictjson.Sub(p, "mode"))
+		t.DefaultOwnership = s.list(d, decodeEntries(d, m["default_ownership"], strictjson.Sub(p, "default_ownership")), strictjson.Sub(p, "default_ownership"))
 		s.Templates = append(s.Templates, t)
 	}
 }
 
-func (d *decoder) mode(raw json.RawMessage, path string) Mode {
-	v := d.str(raw, path)
+func decodeMode(d *strictjson.Decoder, raw json.RawMessage, path string) Mode {
+	v := d.String(raw, path)
 	m, err := ParseMode(v)
 	if err != nil {
-		d.errf(path, "%q: want independent or sync_with_parent", v)
+		d.Errorf(path, "%q: want independent or sync_with_parent", v)
 	}
 	return m
 }
 
-func (s *Seed) decodeProfiles(d *decoder, raw json.RawMessage) {
+func (s *Seed) decodeProfiles(d *strictjson.Decoder, raw json.RawMessage) {
 	seen := map[string]int{}
-	for i, r := range d.array(raw, "profiles") {
-		p := index("profiles", i)
-		m := d.object(r, p, "id", "default_ownership")
+	for i, r := range d.Array(raw, "profiles") {
+		p := strictjson.Index("profiles", i)
+		m := d.Object(r, p, "id", "default_ownership")
 		if m == nil {
 			continue
 		}
-		pr := Profile{ID: d.str(m["id"], sub(p, "id"))}
-		d.unique(seen, pr.ID, i, "profiles", sub(p, "id"))
-		pr.DefaultOwnership = s.list(d, d.entries(m["default_ownership"], sub(p, "default_ownership")), sub(p, "default_ownership"))
+		pr := Profile{ID: d.String(m["id"], strictjson.Sub(p, "id"))}
+		d.Unique(seen, pr.ID, i, "profiles", strictjson.Sub(p, "id"))
+		pr.DefaultOwnership = s.list(d, decodeEntries(d, m["default_ownership"], strictjson.Sub(p, "default_ownership")), strictjson.Sub(p, "default_ownership"))
 		s.Profiles = append(s.Profiles, pr)
 	}
 }
 
-func (s *Seed) decodeRecords(d *decoder, raw json.RawMessage) {
-	items := d.array(raw, "records")
+func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
+	items := d.Array(raw, "records")
 	parents := make([]string, len(items))
 	for i, r := range items {
-		p := index("records", i)
-		m := d.object(r, p, "type", "id", "ownership", "parent", "mode", "fields")
+		p := strictjson.Index("records", i)
+		m := d.Object(r, p, "type", "id", "ownership", "parent", "mode", "fields")
 		if m == nil {
 			s.Records = append(s.Records, Record{})
 			continue
 		}
 		rec := Record{
-			Ref:    Ref{Type: d.str(m["type"], sub(p, "type")), ID: d.str(m["id"], sub(p, "id"))},
-			Mode:   d.mode(m["mode"], sub(p, "mode")),
-			Fields: d.strMap(m["fields"], sub(p, "fields")),
+			Ref:    Ref{Type: d.String(m["type"], strictjson.Sub(p, "type")), ID: d.String(m["id"], strictjson.Sub(p, "id"))},
+			Mode:   decodeMode(d, m["mode"], strictjson.Sub(p, "mode")),
+			Fields: d.StringMap(m["fields"], strictjson.Sub(p, "fields")),
 		}
 		switch {
-		case rec.Ref.Type == "" || strings.ContainsAny(rec.Ref.Type, "/*"):
-			d.errf(sub(p, "type"), "record type %q must be non-empty and without '/' or '*'", rec.Ref.Type)
+		case !ValidType(rec.Ref.Type):
+			d.Errorf(strictjson.Sub(p, "type"), "record type %q must be non-empty and without '/' or '*'", rec.Ref.Type)
 		case rec.Ref.ID == "":
-			d.errf(sub(p, "id"), "missing or empty")
+			d.Errorf(strictjson.Sub(p, "id"), "missing or empty")
 		default:
 			if j, dup := s.records[rec.Ref]; dup {
-				d.errf(sub(p, "id"), "duplicate record %s (also records[%d])", rec.Ref, j)
+				d.Errorf(strictjson.Sub(p, "id"), "duplicate record %s (also records[%d])", rec.Ref, j)
 			} else {
 				s.records[rec.Ref] = i
 			}
 		}
-		if parent := d.str(m["parent"], sub(p, "parent")); parent != "" {
+		if parent := d.String(m["parent"], strictjson.Sub(p, "parent")); parent != "" {
 			ref, err := ParseRef(parent)
 			if err != nil {
-				d.errf(sub(p, "parent"), "%q: want type/id", parent)
+				d.Errorf(strictjson.Sub(p, "parent"), "%q: want type/id", parent)
 			}
 			rec.Parent, parents[i] = ref, parent
 		}
 		if m["ownership"] != nil {
-			op := sub(p, "ownership")
+			op := strictjson.Sub(p, "ownership")
 			switch {
 			case rec.Mode == SyncWithParent:
-				d.errf(op, "a record synced with its parent takes its ownership from it; remove the list or make the record independent")
+				d.Errorf(op, "a record synced with its parent takes its ownership from it; remove the list or make the record independent")
 			case s.matchers[rec.Ref.Type] != nil:
-				d.errf(op, "%s records take their owner from field %q; remove the list", rec.Ref.Type, s.matchers[rec.Ref.Type].Field().Record)
+				d.Errorf(op, "%s records take their owner from field %q; remove the list", rec.Ref.Type, s.matchers[rec.Ref.Type].Field().Record)
 			}
-			rec.Ownership = s.list(d, d.entries(m["ownership"], op), op)
+			rec.Ownership = s.list(d, decodeEntries(d, m["ownership"], op), op)
 		}
 		if rec.Mode == SyncWithParent && rec.Parent.IsZero() {
-			d.errf(sub(p, "parent"), "a record synced with its parent needs a parent")
+			d.Errorf(strictjson.Sub(p, "parent"), "a record synced with its parent needs a parent")
 		}
 		s.Records = append(s.Records, rec)
 	}
@@ -333,16 +330,16 @@ func (s *Seed) decodeRecords(d *decoder, raw json.RawMessage) {
 		if rec.Parent.IsZero() {
 			continue
 		}
-		p := sub(index("records", i), "parent")
+		p := strictjson.Sub(strictjson.Index("records", i), "parent")
 		if _, ok := s.records[rec.Parent]; !ok {
-			d.errf(p, "record %s does not exist", parents[i])
+			d.Errorf(p, "record %s does not exist", parents[i])
 			continue
 		}
 		// Walk up: a loop through this record is reported once, here.
 		chain := []Ref{rec.Ref}
 		for cur := rec.Parent; !cur.IsZero(); {
 			if cur == rec.Ref {
-				d.errf(p, "parent chain loops: %s", formatChain(append(chain, cur)))
+				d.Errorf(p, "parent chain loops: %s", formatChain(append(chain, cur)))
 				break
 			}
 			if slices.Contains(chain, cur) {
@@ -358,13 +355,13 @@ func (s *Seed) decodeRecords(d *decoder, raw json.RawMessage) {
 	}
 }
 
-func (s *Seed) decodeAssignment(d *decoder, raw json.RawMessage) {
+func (s *Seed) decodeAssignment(d *strictjson.Decoder, raw json.RawMessage) {
 	if raw == nil {
 		return
 	}
 	rules, err := ParseRules(raw)
 	if err != nil {
-		d.errs = append(d.errs, err)
+		d.Add(err)
 	} else {
 		s.Assignment, s.Rules = append(json.RawMessage(nil), raw...), rules
 	}
@@ -377,16 +374,16 @@ func (s *Seed) decodeAssignment(d *decoder, raw json.RawMessage) {
 		return // the shape was reported by ParseRules
 	}
 	for i, it := range items {
-		p := index("assignment", i)
+		p := strictjson.Index("assignment", i)
 		for k, u := range it.Team {
 			if _, ok := s.users[string(u)]; !ok {
-				d.errf(index(sub(p, "team"), k), "unknown user %q", u)
+				d.Errorf(strictjson.Index(strictjson.Sub(p, "team"), k), "unknown user %q", u)
 			}
 		}
 		for _, t := range slices.Sorted(maps.Keys(it.Territories)) {
 			for k, u := range it.Territories[t] {
 				if _, ok := s.users[string(u)]; !ok {
-					d.errf(index(sub(sub(p, "territories"), t), k), "unknown user %q", u)
+					d.Errorf(strictjson.Index(strictjson.Sub(strictjson.Sub(p, "territories"), t), k), "unknown user %q", u)
 				}
 			}
 		}
@@ -396,12 +393,12 @@ func (s *Seed) decodeAssignment(d *decoder, raw json.RawMessage) {
 // resolve computes every record's effective ownership: field-matched
 // owners, then, when the records are sound (chains), synced copies down
 // the parent chains.
-func (s *Seed) resolve(d *decoder, chains bool) {
+func (s *Seed) resolve(d *strictjson.Decoder, chains bool) {
 	for i, r := range s.Records {
 		if mt := s.matchers[r.Ref.Type]; mt != nil {
 			applied, err := mt.Apply(r)
 			if err != nil {
-				d.errs = append(d.errs, fmt.Errorf("%s: %w", sub(sub(index("records", i), "fields"), mt.Field().Record), err))
+				d.Add(fmt.Errorf("%s: %w", strictjson.Sub(strictjson.Sub(strictjson.Index("records", i), "fields"), mt.Field().Record), err))
 				continue
 			}
 			r = applied
@@ -419,7 +416,7 @@ func (s *Seed) resolve(d *decoder, chains bool) {
 		}
 		l, err := Effective(context.Background(), st, s.effective[r.Ref])
 		if err != nil {
-			d.errs = append(d.errs, fmt.Errorf("%s: %w", sub(index("records", i), "parent"), err))
+			d.Add(fmt.Errorf("%s: %w", strictjson.Sub(strictjson.Index("records", i), "parent"), err))
 			continue
 		}
 		e := s.effective[r.Ref]
@@ -555,4 +552,32 @@ func (s *Seed) MarshalJSON() ([]byte, error) {
 		out.Assignment = buf.Bytes()
 	}
 	return json.MarshalIndent(out, "", "  ")
+}
+
+// decodeEntries decodes an ownership array into entries, checking each.
+func decodeEntries(d *strictjson.Decoder, raw json.RawMessage, path string) []Entry {
+	var out []Entry
+	for i, r := range d.Array(raw, path) {
+		p := strictjson.Index(path, i)
+		m := d.Object(r, p, "user_id", "role", "email", "given_name", "last_name")
+		if m == nil {
+			continue
+		}
+		e := Entry{
+			UserID:    UserID(d.String(m["user_id"], strictjson.Sub(p, "user_id"))),
+			Email:     d.String(m["email"], strictjson.Sub(p, "email")),
+			GivenName: d.String(m["given_name"], strictjson.Sub(p, "given_name")),
+			LastName:  d.String(m["last_name"], strictjson.Sub(p, "last_name")),
+		}
+		if e.UserID == "" {
+			d.Errorf(strictjson.Sub(p, "user_id"), "missing or empty")
+		}
+		role := d.String(m["role"], strictjson.Sub(p, "role"))
+		var err error
+		if e.Role, err = ParseRole(role); err != nil {
+			d.Errorf(strictjson.Sub(p, "role"), "%q: want owner or follower", role)
+		}
+		out = append(out, e)
+	}
+	return out
 }

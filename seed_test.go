@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -160,7 +161,7 @@ func TestSeedLookalikes(t *testing.T) {
 
 func TestSeedSmallErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		``:                 "seed",
+		``:                 "empty input",
 		`[]`:               "want an object",
 		`{"users": {}}`:    "users: want an array",
 		`{"records": [1]}`: "records[0]: want an object",
@@ -274,5 +275,54 @@ func TestSeedAnswersSurviveEdits(t *testing.T) {
 	u.Roles[0] = "admin"
 	if again, _ := s.User("rep1"); again.Roles[0] != "sales_rep" {
 		t.Fatal("User returned the seed's own slice")
+	}
+}
+
+// TestSeedPathErrors: every problem of a seed file is a *PathError whose
+// Path names where it is, and the joined error lists them one by one.
+func TestSeedPathErrors(t *testing.T) {
+	_, err := ParseSeed(readSeed(t, "broken.json"))
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("got %T, want joined problems", err)
+	}
+	var paths []string
+	for _, e := range joined.Unwrap() {
+		var pe *PathError
+		if !errors.As(e, &pe) {
+			t.Errorf("%v: got %T, want a *PathError", e, e)
+			continue
+		}
+		if !errors.Is(pe, ErrInvalid) || !strings.HasSuffix(pe.Error(), pe.Path+": "+pe.Msg) {
+			t.Errorf("%#v: message %q", pe, pe.Error())
+		}
+		paths = append(paths, pe.Path)
+	}
+	for _, want := range []string{"extras", "policy.roles.boss.types", "policy.roles.sales_rep.types.contact.view", "records[6].parent"} {
+		if !slices.Contains(paths, want) {
+			t.Errorf("got paths %q, want %s among them", paths, want)
+		}
+	}
+}
+
+// TestValidType: one rule names record types everywhere, and only a
+// policy's grants may also name AnyType.
+func TestValidType(t *testing.T) {
+	for typ, want := range map[string]bool{"contact": true, "a b": true, "": false, "*": false, "c*": false, "a/b": false} {
+		if got := ValidType(typ); got != want {
+			t.Errorf("ValidType(%q) = %v, want %v", typ, got, want)
+		}
+		seed := `{"records": [{"type": "` + typ + `", "id": "1"}]}`
+		if _, err := ParseSeed([]byte(seed)); (err == nil) != want {
+			t.Errorf("a seed record of type %q: %v, want valid %v", typ, err, want)
+		}
+		grant := map[string]RoleDef{"r": {Types: map[string]Permissions{typ: {View: All}}}}
+		if _, err := NewPolicy(grant); (err == nil) != (want || typ == AnyType) {
+			t.Errorf("a grant for type %q: %v", typ, err)
+		}
+		def := PolicyDef{Types: map[string]RecordType{typ: {}}}
+		if _, err := Compile(def); (err == nil) != want {
+			t.Errorf("a declared type %q: %v, want valid %v", typ, err, want)
+		}
 	}
 }

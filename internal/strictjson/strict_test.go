@@ -1,0 +1,197 @@
+package strictjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ownershipkit/ownership/internal/sentinel"
+)
+
+// Nesting shapes of hostile input: n levels of arrays, of objects, and of
+// the two alternating.
+var nestings = []struct {
+	name string
+	nest func(n int) string
+	step func(level int) string // the path step that enters a level
+}{
+	{"arrays", func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) },
+		func(int) string { return "[0]" }},
+	{"objects", func(n int) string { return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) },
+		func(int) string { return ".a" }},
+	{"mixed", func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			if i%2 == 0 {
+				b.WriteString("[")
+			} else {
+				b.WriteString(`{"a":`)
+			}
+		}
+		b.WriteString("1")
+		for i := n - 1; i >= 0; i-- {
+			if i%2 == 0 {
+				b.WriteString("]")
+			} else {
+				b.WriteString("}")
+			}
+		}
+		return b.String()
+	}, func(level int) string {
+		if level%2 == 0 {
+			return "[0]"
+		}
+		return ".a"
+	}},
+}
+
+// openAt counts the arrays and objects open at the end of s, which holds
+// no brackets inside strings.
+func openAt(s string) int {
+	return strings.Count(s, "[") + strings.Count(s, "{") - strings.Count(s, "]") - strings.Count(s, "}")
+}
+
+// deepInputs puts nesting of each shape in place of the X of template:
+// at the limit, one level past it, and four times the limit (kept small,
+// as the fuzzing engine mutates and minimises seed inputs byte by byte).
+func deepInputs(template string) []string {
+	before, _, _ := strings.Cut(template, "X")
+	open := openAt(before)
+	var out []string
+	for _, n := range nestings {
+		for _, depth := range []int{MaxDepth - open, MaxDepth + 1 - open, 4 * MaxDepth} {
+			out = append(out, strings.Replace(template, "X", n.nest(depth), 1))
+		}
+	}
+	return out
+}
+
+// TestCheckDepth: brackets inside strings do not count, escaped quotes do
+// not end a string, and the path names keys as decoded.
+func TestCheckDepth(t *testing.T) {
+	deep := strings.Repeat("[", MaxDepth+1)
+	for _, in := range []string{
+		`["` + deep + `"]`,
+		`{"` + deep + `": "` + deep + `"}`,
+		`["\"` + deep + `\\\"` + deep + `"]`,
+		`]]]]` + deep, // malformed: left to the decoder
+		``, `"`, `"\`, `[`,
+	} {
+		if err := checkDepth([]byte(in)); err != nil {
+			t.Errorf("checkDepth(%.40q...) = %v, want nil", in, err)
+		}
+	}
+	for in, want := range map[string]string{
+		`{"a\"b": ` + deep:                    `a"b[0]`,
+		`{"x": 1, "y": [1, "]", ` + deep:      `y[2]`,
+		`["\\", {"k": "v", "\u00e9": ` + deep: `[1].é`,
+	} {
+		var e *Error
+		if err := checkDepth([]byte(in)); !errors.As(err, &e) || !strings.HasPrefix(e.Path, want+"[0][0]") {
+			t.Errorf("checkDepth(%.40q...) = %v, want a path starting %s", in, e, want)
+		}
+	}
+}
+
+// TestErrors: every problem is an *Error that wraps ErrInvalid and names
+// its path, and Within moves joined problems under a path of their own.
+func TestErrors(t *testing.T) {
+	type entry struct {
+		UserID string `json:"user_id"`
+	}
+	for in, want := range map[string]*Error{
+		`[{"user_id": "a", "user_id": "b"}]`: {Path: "[0].user_id", Msg: `duplicate key "user_id"`},
+		`[{"USER_ID": "a"}]`:                 {Path: "[0].USER_ID", Msg: `unknown field "USER_ID"`},
+		`[] []`:                              {Msg: "unexpected data after the JSON value"},
+		``:                                   {Msg: "empty input: want a JSON value"},
+	} {
+		var v []entry
+		err := Decode([]byte(in), &v)
+		var e *Error
+		if !errors.As(err, &e) || *e != *want || !errors.Is(err, sentinel.ErrInvalid) {
+			t.Errorf("Decode(%q) = %#v, want %#v", in, err, want)
+		}
+	}
+	var d Decoder
+	d.Object(json.RawMessage(`[]`), "", "a")
+	d.Errorf("[1].b", "bad")
+	err := Within("records", d.Err())
+	for _, want := range []string{"ownership: invalid: records: want an object, got an array", "ownership: invalid: records[1].b: bad"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want it to hold %q", err, want)
+		}
+	}
+	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 2 {
+		t.Errorf("got %d problems, want 2", n)
+	}
+}
+
+// FuzzStrictJSON compares the hand-written scanners with encoding/json:
+// checkDepth refuses exactly the valid JSON nested deeper than MaxDepth,
+// and on what Decode accepts, members and elements split objects and
+// arrays into the keys and values encoding/json finds.
+func FuzzStrictJSON(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `{"a": [1, "]", {"b": null}], "c\"d": "\u00e9", "e": -1.5e3}`, `[true, false, null, "x", 0]`,
+		`{"a":1,"a":2}`, `[1 2]`, `{"a" 1}`, `"[[["`, ` [ [ ] , { } ] `,
+	} {
+		f.Add([]byte(s))
+	}
+	for _, in := range deepInputs(`{"a":[X]}`) {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if json.Valid(data) {
+			deep := depthOf(data) > MaxDepth
+			if err := checkDepth(data); (err != nil) != deep {
+				t.Fatalf("checkDepth(%q) = %v, nested %d deep", data, err, depthOf(data))
+			}
+		}
+		var raw json.RawMessage
+		if err := Decode(data, &raw); err != nil {
+			return
+		}
+		switch bytes.TrimSpace(raw)[0] {
+		case '{':
+			var want map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &want); err != nil {
+				t.Fatal(err)
+			}
+			if got := members(raw); !reflect.DeepEqual(got, want) {
+				t.Fatalf("members(%q) = %q, encoding/json finds %q", raw, got, want)
+			}
+		case '[':
+			var want []json.RawMessage
+			if err := json.Unmarshal(raw, &want); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := elements(raw)
+			if !ok || len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) {
+				t.Fatalf("elements(%q) = %q, %v, encoding/json finds %q", raw, got, ok, want)
+			}
+		}
+	})
+}
+
+// depthOf returns how deeply arrays and objects nest in valid JSON,
+// as encoding/json's tokenizer sees it.
+func depthOf(data []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	depth, deepest := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return deepest
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+			deepest = max(deepest, depth)
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+	}
+}
