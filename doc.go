@@ -84,17 +84,19 @@
 // in line. A record type may instead take its owner from a field matched to
 // a user field ([Matcher]; email addresses compare as RFC 5322 mailboxes).
 //
-// # Seed files
+// # Seed files and JSON
 //
-// [ParseSeed] reads the JSON seed format (users, policy, types, templates,
-// profiles, records, assignment) strictly, reporting every problem by its
-// path; cmd/ownctl answers questions about a seed from the command line.
-// Every strict reader of JSON in the package refuses arrays and objects
-// nested more than 64 levels deep, an error wrapping [ErrInvalid] that
-// names the path where the limit was reached; the depth is checked in one
-// pass over the input before it is decoded.
+// Package seed reads the JSON seed format (users, policy, types,
+// templates, profiles, records, assignment) on top of this package;
+// cmd/ownctl answers questions about a seed from the command line. Every
+// strict reader of JSON ([Policy.UnmarshalJSON], [PolicyDef.UnmarshalJSON],
+// [List.UnmarshalJSON], [ParseRules], [OwnerField.UnmarshalJSON] and the
+// seed's) refuses unknown and miscased fields, keys given twice, and
+// arrays and objects nested more than 64 levels deep, checked in one pass
+// before anything is decoded; each problem is a [*PathError] that wraps
+// [ErrInvalid] and names its path in the input.
 //
 // A Policy never changes once built and is safe for concurrent use; so are
-// Lists, Predicates, Matchers and Seeds. A Manager is safe for concurrent
+// Lists, Predicates and Matchers. A Manager is safe for concurrent
 // use once configured.
 package ownership

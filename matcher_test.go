@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ownershipkit/ownership/internal/jsontest"
+	"github.com/ownershipkit/ownership/internal/strictjson"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -83,7 +86,7 @@ func FuzzOwnerFieldJSON(f *testing.F) {
 	f.Add(`{"record": "k", "user": "email", "normalize": "email", "case_sensitive_local": true}`)
 	f.Add(`{"record": "assignee", "user": "login", "normalize": ""}`) // empty is exact
 	f.Add(`{"record": "a", "user": "b", "normalize": null}`)          // null leaves the zero value
-	for _, in := range deepInputs(`{"record": X, "user": "b"}`) {
+	for _, in := range jsontest.DeepInputs(`{"record": X, "user": "b"}`, strictjson.MaxDepth) {
 		f.Add(in)
 	}
 	f.Fuzz(func(t *testing.T, in string) {

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ownershipkit/ownership/internal/jsontest"
+	"github.com/ownershipkit/ownership/internal/strictjson"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -466,7 +469,7 @@ func FuzzPolicyJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	for _, tmpl := range []string{`X`, `{"roles":{"r":{"types":{"t":{"view":X}}}}}`} {
-		for _, in := range deepInputs(tmpl) {
+		for _, in := range jsontest.DeepInputs(tmpl, strictjson.MaxDepth) {
 			f.Add([]byte(in))
 		}
 	}

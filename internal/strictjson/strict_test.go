@@ -8,66 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ownershipkit/ownership/internal/jsontest"
+
 	"github.com/ownershipkit/ownership/internal/sentinel"
 )
-
-// Nesting shapes of hostile input: n levels of arrays, of objects, and of
-// the two alternating.
-var nestings = []struct {
-	name string
-	nest func(n int) string
-	step func(level int) string // the path step that enters a level
-}{
-	{"arrays", func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) },
-		func(int) string { return "[0]" }},
-	{"objects", func(n int) string { return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) },
-		func(int) string { return ".a" }},
-	{"mixed", func(n int) string {
-		var b strings.Builder
-		for i := range n {
-			if i%2 == 0 {
-				b.WriteString("[")
-			} else {
-				b.WriteString(`{"a":`)
-			}
-		}
-		b.WriteString("1")
-		for i := n - 1; i >= 0; i-- {
-			if i%2 == 0 {
-				b.WriteString("]")
-			} else {
-				b.WriteString("}")
-			}
-		}
-		return b.String()
-	}, func(level int) string {
-		if level%2 == 0 {
-			return "[0]"
-		}
-		return ".a"
-	}},
-}
-
-// openAt counts the arrays and objects open at the end of s, which holds
-// no brackets inside strings.
-func openAt(s string) int {
-	return strings.Count(s, "[") + strings.Count(s, "{") - strings.Count(s, "]") - strings.Count(s, "}")
-}
-
-// deepInputs puts nesting of each shape in place of the X of template:
-// at the limit, one level past it, and four times the limit (kept small,
-// as the fuzzing engine mutates and minimises seed inputs byte by byte).
-func deepInputs(template string) []string {
-	before, _, _ := strings.Cut(template, "X")
-	open := openAt(before)
-	var out []string
-	for _, n := range nestings {
-		for _, depth := range []int{MaxDepth - open, MaxDepth + 1 - open, 4 * MaxDepth} {
-			out = append(out, strings.Replace(template, "X", n.nest(depth), 1))
-		}
-	}
-	return out
-}
 
 // TestCheckDepth: brackets inside strings do not count, escaped quotes do
 // not end a string, and the path names keys as decoded.
@@ -140,7 +84,7 @@ func FuzzStrictJSON(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	for _, in := range deepInputs(`{"a":[X]}`) {
+	for _, in := range jsontest.DeepInputs(`{"a":[X]}`, MaxDepth) {
 		f.Add([]byte(in))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

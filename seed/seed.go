@@ -1,4 +1,4 @@
-package ownership
+package seed
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ownershipkit/ownership"
 	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
@@ -29,53 +30,55 @@ import (
 //	  "assignment": [{"rule": "round_robin", "team": ["u1"]}]
 //	}
 //
-// [ParseSeed] reads a seed strictly and resolves every record's effective
-// ownership; [Seed.Record] returns it, ready for [Policy.Decide].
+// [Parse] reads a seed strictly and resolves every record's effective
+// ownership; [Seed.Record] returns it, ready for [ownership.Policy.Decide].
 //
 // The exported fields are the seed as read, for inspection and for
 // [Seed.MarshalJSON]. The answers of [Seed.Record], [Seed.User],
 // [Seed.Subject] and [Seed.Decide] come from copies taken when parsing, so
 // changing the fields does not change them, and a Seed is safe for
-// concurrent use.
+// concurrent use. The zero Seed, and a nil *Seed, hold nothing: every
+// decision about them is a denial.
 type Seed struct {
-	Users     []User
-	Policy    *Policy
+	Users     []ownership.User
+	Policy    *ownership.Policy
 	Types     map[string]TypeDef
-	Templates []Template
-	Profiles  []Profile
+	Templates []ownership.Template
+	Profiles  []ownership.Profile
 	// Records are as written in the file: a synced record carries no list
 	// of its own, and a field-matched record has its owner in its fields.
-	Records []Record
+	Records []ownership.Record
 	// Assignment is the raw "assignment" section; Rules is it decoded.
 	Assignment json.RawMessage
-	Rules      Rules
+	Rules      ownership.Rules
 
-	policy    *Policy
-	users     map[string]int  // position in Users while parsing, by user id
-	directory map[string]User // copies of the users, by id
-	records   map[Ref]int
-	effective map[Ref]Record
-	matchers  map[string]*Matcher
+	policy    *ownership.Policy
+	users     map[string]int            // position in Users while parsing, by user id
+	directory map[string]ownership.User // copies of the users, by id
+	records   map[ownership.Ref]int
+	effective map[ownership.Ref]ownership.Record
+	matchers  map[string]*ownership.Matcher
 }
 
 // TypeDef configures one record type in a seed.
 type TypeDef struct {
 	// OwnerField, when set, makes the type's records get their owner from
-	// a field, matched against the users (see [Matcher]).
-	OwnerField *OwnerField `json:"owner_field,omitempty"`
+	// a field, matched against the users (see [ownership.Matcher]).
+	OwnerField *ownership.OwnerField `json:"owner_field,omitempty"`
 }
 
 var seedFields = []string{"users", "policy", "types", "templates", "profiles", "records", "assignment"}
 
-// ParseSeed decodes and checks a seed file. It reports every problem at
-// once, joined, each an error wrapping [ErrInvalid] (or [ErrAmbiguous] for
-// a field value several users share) that names its path in the file:
+// Parse decodes and checks a seed file. It reports every problem at once,
+// joined, each naming its path in the file: a [*ownership.PathError],
+// which wraps [ownership.ErrInvalid], or for a field value several users
+// share an error wrapping [ownership.ErrAmbiguous]. The problems are
 // unknown fields, unknown roles or actions, bad scopes, duplicate ids,
 // references to users or records that do not exist, parent chains that
 // loop, synced records without a parent, and ambiguous field matches.
 // Arrays and objects nested more than 64 levels deep are refused before
 // anything else is read, with the path where the limit was reached.
-func ParseSeed(data []byte) (*Seed, error) {
+func Parse(data []byte) (*Seed, error) {
 	var d strictjson.Decoder
 	var raw json.RawMessage
 	if err := strictjson.Decode(data, &raw); err != nil {
@@ -85,17 +88,17 @@ func ParseSeed(data []byte) (*Seed, error) {
 	if top == nil {
 		return nil, d.Err()
 	}
-	s := &Seed{users: map[string]int{}, records: map[Ref]int{}, effective: map[Ref]Record{}, matchers: map[string]*Matcher{}}
+	s := &Seed{users: map[string]int{}, records: map[ownership.Ref]int{}, effective: map[ownership.Ref]ownership.Record{}, matchers: map[string]*ownership.Matcher{}}
 
 	// The policy first: users' roles are checked against it. Its decoder
 	// reports what is wrong and leaves it out, so what is left builds.
-	var def PolicyDef
+	var def ownership.PolicyDef
 	if raw := top["policy"]; raw != nil {
 		d.Add(strictjson.Within("policy", def.UnmarshalJSON(raw)))
 	}
-	if p, err := Compile(def); err != nil {
+	if p, err := ownership.Compile(def); err != nil {
 		d.Add(strictjson.Within("policy", err))
-		s.Policy = &Policy{}
+		s.Policy = &ownership.Policy{}
 	} else {
 		s.Policy = p
 	}
@@ -110,7 +113,7 @@ func ParseSeed(data []byte) (*Seed, error) {
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
-	s.directory = make(map[string]User, len(s.Users))
+	s.directory = make(map[string]ownership.User, len(s.Users))
 	for _, u := range s.Users {
 		s.directory[string(u.ID)] = u.Clone()
 	}
@@ -124,8 +127,8 @@ func (s *Seed) decodeUsers(d *strictjson.Decoder, raw json.RawMessage) {
 		if m == nil {
 			continue
 		}
-		u := User{
-			ID:        UserID(d.String(m["id"], strictjson.Sub(p, "id"))),
+		u := ownership.User{
+			ID:        ownership.UserID(d.String(m["id"], strictjson.Sub(p, "id"))),
 			Login:     d.String(m["login"], strictjson.Sub(p, "login")),
 			Email:     d.String(m["email"], strictjson.Sub(p, "email")),
 			GivenName: d.String(m["given_name"], strictjson.Sub(p, "given_name")),
@@ -163,7 +166,7 @@ func (s *Seed) decodeTypes(d *strictjson.Decoder, raw json.RawMessage) {
 	m := d.Object(raw, "types")
 	for _, t := range slices.Sorted(maps.Keys(m)) {
 		p := strictjson.Sub("types", t)
-		if !ValidType(t) {
+		if !ownership.ValidType(t) {
 			d.Errorf("types", "record type %q must be non-empty and without '/' or '*'", t)
 			continue
 		}
@@ -178,14 +181,14 @@ func (s *Seed) decodeTypes(d *strictjson.Decoder, raw json.RawMessage) {
 			if f == nil {
 				continue
 			}
-			of := OwnerField{
+			of := ownership.OwnerField{
 				Record:             d.String(f["record"], strictjson.Sub(fp, "record")),
 				User:               d.String(f["user"], strictjson.Sub(fp, "user")),
 				CaseSensitiveLocal: d.Bool(f["case_sensitive_local"], strictjson.Sub(fp, "case_sensitive_local")),
 			}
 			norm := d.String(f["normalize"], strictjson.Sub(fp, "normalize"))
 			var err error
-			if of.Normalize, err = ParseNormalizer(norm); err != nil {
+			if of.Normalize, err = ownership.ParseNormalizer(norm); err != nil {
 				d.Errorf(strictjson.Sub(fp, "normalize"), "%q: want exact, casefold or email", norm)
 				continue
 			}
@@ -194,7 +197,7 @@ func (s *Seed) decodeTypes(d *strictjson.Decoder, raw json.RawMessage) {
 				continue
 			}
 			def.OwnerField = &of
-			mt, err := NewMatcher(of, s.Users)
+			mt, err := ownership.NewMatcher(of, s.Users)
 			if err != nil {
 				d.Add(fmt.Errorf("%s: %w", fp, err))
 				continue
@@ -202,7 +205,7 @@ func (s *Seed) decodeTypes(d *strictjson.Decoder, raw json.RawMessage) {
 			for _, perr := range mt.Problems() {
 				// Lookalikes are warnings: both users still match their
 				// own records. Seed.Matcher(t).Problems() lists them.
-				if errors.Is(perr, ErrLookalike) {
+				if errors.Is(perr, ownership.ErrLookalike) {
 					continue
 				}
 				d.Add(fmt.Errorf("%s: %w", fp, perr))
@@ -218,7 +221,7 @@ func (s *Seed) decodeTypes(d *strictjson.Decoder, raw json.RawMessage) {
 
 // list builds a List from entries decoded at path, checking that every
 // user exists.
-func (s *Seed) list(d *strictjson.Decoder, es []Entry, path string) List {
+func (s *Seed) list(d *strictjson.Decoder, es []ownership.Entry, path string) ownership.List {
 	for i, e := range es {
 		if e.UserID != "" {
 			if _, ok := s.users[string(e.UserID)]; !ok {
@@ -226,9 +229,9 @@ func (s *Seed) list(d *strictjson.Decoder, es []Entry, path string) List {
 			}
 		}
 	}
-	l, err := NewList(es...)
+	l, err := ownership.NewList(es...)
 	if err != nil {
-		return List{} // each bad entry was reported with its path
+		return ownership.List{} // each bad entry was reported with its path
 	}
 	return l
 }
@@ -241,9 +244,9 @@ func (s *Seed) decodeTemplates(d *strictjson.Decoder, raw json.RawMessage) {
 		if m == nil {
 			continue
 		}
-		t := Template{ID: d.String(m["id"], strictjson.Sub(p, "id")), Type: d.String(m["type"], strictjson.Sub(p, "type"))}
+		t := ownership.Template{ID: d.String(m["id"], strictjson.Sub(p, "id")), Type: d.String(m["type"], strictjson.Sub(p, "type"))}
 		d.Unique(seen, t.ID, i, "templates", strictjson.Sub(p, "id"))
-		if !ValidType(t.Type) {
+		if !ownership.ValidType(t.Type) {
 			d.Errorf(strictjson.Sub(p, "type"), "record type %q must be non-empty and without '/' or '*'", t.Type)
 		}
 		t.Mode = decodeMode(d, m["mode"], strictjson.Sub(p, "mode"))
@@ -252,9 +255,9 @@ func (s *Seed) decodeTemplates(d *strictjson.Decoder, raw json.RawMessage) {
 	}
 }
 
-func decodeMode(d *strictjson.Decoder, raw json.RawMessage, path string) Mode {
+func decodeMode(d *strictjson.Decoder, raw json.RawMessage, path string) ownership.Mode {
 	v := d.String(raw, path)
-	m, err := ParseMode(v)
+	m, err := ownership.ParseMode(v)
 	if err != nil {
 		d.Errorf(path, "%q: want independent or sync_with_parent", v)
 	}
@@ -269,7 +272,7 @@ func (s *Seed) decodeProfiles(d *strictjson.Decoder, raw json.RawMessage) {
 		if m == nil {
 			continue
 		}
-		pr := Profile{ID: d.String(m["id"], strictjson.Sub(p, "id"))}
+		pr := ownership.Profile{ID: d.String(m["id"], strictjson.Sub(p, "id"))}
 		d.Unique(seen, pr.ID, i, "profiles", strictjson.Sub(p, "id"))
 		pr.DefaultOwnership = s.list(d, decodeEntries(d, m["default_ownership"], strictjson.Sub(p, "default_ownership")), strictjson.Sub(p, "default_ownership"))
 		s.Profiles = append(s.Profiles, pr)
@@ -283,16 +286,16 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 		p := strictjson.Index("records", i)
 		m := d.Object(r, p, "type", "id", "ownership", "parent", "mode", "fields")
 		if m == nil {
-			s.Records = append(s.Records, Record{})
+			s.Records = append(s.Records, ownership.Record{})
 			continue
 		}
-		rec := Record{
-			Ref:    Ref{Type: d.String(m["type"], strictjson.Sub(p, "type")), ID: d.String(m["id"], strictjson.Sub(p, "id"))},
+		rec := ownership.Record{
+			Ref:    ownership.Ref{Type: d.String(m["type"], strictjson.Sub(p, "type")), ID: d.String(m["id"], strictjson.Sub(p, "id"))},
 			Mode:   decodeMode(d, m["mode"], strictjson.Sub(p, "mode")),
 			Fields: d.StringMap(m["fields"], strictjson.Sub(p, "fields")),
 		}
 		switch {
-		case !ValidType(rec.Ref.Type):
+		case !ownership.ValidType(rec.Ref.Type):
 			d.Errorf(strictjson.Sub(p, "type"), "record type %q must be non-empty and without '/' or '*'", rec.Ref.Type)
 		case rec.Ref.ID == "":
 			d.Errorf(strictjson.Sub(p, "id"), "missing or empty")
@@ -304,7 +307,7 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 			}
 		}
 		if parent := d.String(m["parent"], strictjson.Sub(p, "parent")); parent != "" {
-			ref, err := ParseRef(parent)
+			ref, err := ownership.ParseRef(parent)
 			if err != nil {
 				d.Errorf(strictjson.Sub(p, "parent"), "%q: want type/id", parent)
 			}
@@ -313,14 +316,14 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 		if m["ownership"] != nil {
 			op := strictjson.Sub(p, "ownership")
 			switch {
-			case rec.Mode == SyncWithParent:
+			case rec.Mode == ownership.SyncWithParent:
 				d.Errorf(op, "a record synced with its parent takes its ownership from it; remove the list or make the record independent")
 			case s.matchers[rec.Ref.Type] != nil:
 				d.Errorf(op, "%s records take their owner from field %q; remove the list", rec.Ref.Type, s.matchers[rec.Ref.Type].Field().Record)
 			}
 			rec.Ownership = s.list(d, decodeEntries(d, m["ownership"], op), op)
 		}
-		if rec.Mode == SyncWithParent && rec.Parent.IsZero() {
+		if rec.Mode == ownership.SyncWithParent && rec.Parent.IsZero() {
 			d.Errorf(strictjson.Sub(p, "parent"), "a record synced with its parent needs a parent")
 		}
 		s.Records = append(s.Records, rec)
@@ -336,7 +339,7 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 			continue
 		}
 		// Walk up: a loop through this record is reported once, here.
-		chain := []Ref{rec.Ref}
+		chain := []ownership.Ref{rec.Ref}
 		for cur := rec.Parent; !cur.IsZero(); {
 			if cur == rec.Ref {
 				d.Errorf(p, "parent chain loops: %s", formatChain(append(chain, cur)))
@@ -359,7 +362,7 @@ func (s *Seed) decodeAssignment(d *strictjson.Decoder, raw json.RawMessage) {
 	if raw == nil {
 		return
 	}
-	rules, err := ParseRules(raw)
+	rules, err := ownership.ParseRules(raw)
 	if err != nil {
 		d.Add(err)
 	} else {
@@ -367,11 +370,11 @@ func (s *Seed) decodeAssignment(d *strictjson.Decoder, raw json.RawMessage) {
 	}
 	// Users named by rules must exist, whatever else is wrong.
 	var items []struct {
-		Team        []UserID            `json:"team"`
-		Territories map[string][]UserID `json:"territories"`
+		Team        []ownership.UserID            `json:"team"`
+		Territories map[string][]ownership.UserID `json:"territories"`
 	}
 	if json.Unmarshal(raw, &items) != nil {
-		return // the shape was reported by ParseRules
+		return // the shape was reported by ownership.ParseRules
 	}
 	for i, it := range items {
 		p := strictjson.Index("assignment", i)
@@ -411,10 +414,10 @@ func (s *Seed) resolve(d *strictjson.Decoder, chains bool) {
 	}
 	st := seedStore{s}
 	for i, r := range s.Records {
-		if r.Mode != SyncWithParent {
+		if r.Mode != ownership.SyncWithParent {
 			continue
 		}
-		l, err := Effective(context.Background(), st, s.effective[r.Ref])
+		l, err := ownership.Effective(context.Background(), st, s.effective[r.Ref])
 		if err != nil {
 			d.Add(fmt.Errorf("%s: %w", strictjson.Sub(strictjson.Index("records", i), "parent"), err))
 			continue
@@ -429,113 +432,127 @@ func (s *Seed) resolve(d *strictjson.Decoder, chains bool) {
 type seedStore struct{ s *Seed }
 
 // Get returns a resolved record of the seed.
-func (st seedStore) Get(_ context.Context, ref Ref) (Record, error) {
+func (st seedStore) Get(_ context.Context, ref ownership.Ref) (ownership.Record, error) {
 	r, ok := st.s.effective[ref]
 	if !ok {
-		return Record{}, fmt.Errorf("%w: record %s", ErrNotFound, ref)
+		return ownership.Record{}, fmt.Errorf("%w: record %s", ownership.ErrNotFound, ref)
 	}
 	return r, nil
 }
 
 // CompareAndSwap refuses: a seed is read-only.
-func (st seedStore) CompareAndSwap(context.Context, Record) (Record, error) {
-	return Record{}, fmt.Errorf("%w: a seed is read-only", ErrInvalid)
+func (st seedStore) CompareAndSwap(context.Context, ownership.Record) (ownership.Record, error) {
+	return ownership.Record{}, fmt.Errorf("%w: a seed is read-only", ownership.ErrInvalid)
 }
 
 // Record returns the record named by ref with its effective ownership: its
 // own list, the list of its nearest independent ancestor when it is synced,
 // or the user its owner field matches. The second result is false when the
 // seed has no such record.
-func (s *Seed) Record(ref Ref) (Record, bool) {
+func (s *Seed) Record(ref ownership.Ref) (ownership.Record, bool) {
+	if s == nil {
+		return ownership.Record{}, false
+	}
 	r, ok := s.effective[ref]
 	r.Fields = maps.Clone(r.Fields)
 	return r, ok
 }
 
 // User returns the user with the id.
-func (s *Seed) User(id UserID) (User, bool) {
+func (s *Seed) User(id ownership.UserID) (ownership.User, bool) {
+	if s == nil {
+		return ownership.User{}, false
+	}
 	u, ok := s.directory[string(id)]
 	if !ok {
-		return User{}, false
+		return ownership.User{}, false
 	}
 	return u.Clone(), true
 }
 
 // Subject returns the user with the id as a subject bound to the seed's
 // policy.
-func (s *Seed) Subject(id UserID) (Subject, bool) {
+func (s *Seed) Subject(id ownership.UserID) (ownership.Subject, bool) {
 	u, ok := s.User(id)
 	if !ok {
-		return Subject{}, false
+		return ownership.Subject{}, false
 	}
 	return s.policy.Bind(u.Subject()), true
 }
 
 // Matcher returns the matcher of a field-matched record type.
-func (s *Seed) Matcher(recordType string) (*Matcher, bool) {
+func (s *Seed) Matcher(recordType string) (*ownership.Matcher, bool) {
+	if s == nil {
+		return nil, false
+	}
 	m, ok := s.matchers[recordType]
 	return m, ok
 }
 
 // Decide answers a question about the seed's data: user id, action a,
 // record ref, optionally one field. A user or record the seed does not
-// have is a denial ([ReasonUnknownSubject], [ReasonNotFound]).
-func (s *Seed) Decide(id UserID, a Action, ref Ref, field string) Decision {
+// have is a denial ([ownership.ReasonUnknownSubject], [ownership.ReasonNotFound]).
+func (s *Seed) Decide(id ownership.UserID, a ownership.Action, ref ownership.Ref, field string) ownership.Decision {
 	subj, ok := s.Subject(id)
 	if !ok && id != "" {
-		return Decision{Subject: id, Action: a, Record: ref, Field: field, Reason: ReasonUnknownSubject}
+		return ownership.Decision{Subject: id, Action: a, Record: ref, Field: field, Reason: ownership.ReasonUnknownSubject}
 	}
 	subj.ID = id
-	r, ok := s.effective[ref] // read-only here: no copy needed
-	if !ok {
-		r = Record{}
+	var r ownership.Record
+	var p *ownership.Policy
+	if s != nil {
+		r = s.effective[ref] // read-only here: no copy needed
+		p = s.policy
 	}
 	if field != "" {
-		d := s.policy.DecideField(subj, a, r, field)
+		d := p.DecideField(subj, a, r, field)
 		d.Record = ref
 		return d
 	}
-	d := s.policy.Decide(subj, a, r)
+	d := p.Decide(subj, a, r)
 	d.Record = ref
 	return d
 }
 
 // seedJSON is the encoded form of a seed.
 type seedJSON struct {
-	Users      []userJSON         `json:"users"`
-	Policy     *Policy            `json:"policy"`
-	Types      map[string]TypeDef `json:"types,omitempty"`
-	Templates  []Template         `json:"templates,omitempty"`
-	Profiles   []Profile          `json:"profiles,omitempty"`
-	Records    []recordJSON       `json:"records"`
-	Assignment json.RawMessage    `json:"assignment,omitempty"`
+	Users      []userJSON           `json:"users"`
+	Policy     *ownership.Policy    `json:"policy"`
+	Types      map[string]TypeDef   `json:"types,omitempty"`
+	Templates  []ownership.Template `json:"templates,omitempty"`
+	Profiles   []ownership.Profile  `json:"profiles,omitempty"`
+	Records    []recordJSON         `json:"records"`
+	Assignment json.RawMessage      `json:"assignment,omitempty"`
 }
 
-type userJSON User
+type userJSON ownership.User
 
 type recordJSON struct {
 	Type      string            `json:"type"`
 	ID        string            `json:"id"`
 	Parent    string            `json:"parent,omitempty"`
 	Mode      string            `json:"mode,omitempty"`
-	Ownership *List             `json:"ownership,omitempty"`
+	Ownership *ownership.List   `json:"ownership,omitempty"`
 	Fields    map[string]string `json:"fields,omitempty"`
 }
 
 // MarshalJSON encodes the seed in its file format, records as written
-// (not resolved). Decoding the result with [ParseSeed] gives an equal
+// (not resolved). Decoding the result with [Parse] gives an equal
 // seed.
 func (s *Seed) MarshalJSON() ([]byte, error) {
+	if s == nil {
+		s = &Seed{}
+	}
 	out := seedJSON{Policy: s.Policy, Types: s.Types, Templates: s.Templates, Profiles: s.Profiles, Users: []userJSON{}, Records: []recordJSON{}}
 	if out.Policy == nil {
-		out.Policy = &Policy{}
+		out.Policy = &ownership.Policy{}
 	}
 	for _, u := range s.Users {
 		out.Users = append(out.Users, userJSON(u))
 	}
 	for _, r := range s.Records {
 		rj := recordJSON{Type: r.Ref.Type, ID: r.Ref.ID, Parent: r.Parent.String(), Fields: r.Fields}
-		if r.Mode != Independent {
+		if r.Mode != ownership.Independent {
 			rj.Mode = r.Mode.String()
 		}
 		if r.Ownership.Len() > 0 {
@@ -555,16 +572,16 @@ func (s *Seed) MarshalJSON() ([]byte, error) {
 }
 
 // decodeEntries decodes an ownership array into entries, checking each.
-func decodeEntries(d *strictjson.Decoder, raw json.RawMessage, path string) []Entry {
-	var out []Entry
+func decodeEntries(d *strictjson.Decoder, raw json.RawMessage, path string) []ownership.Entry {
+	var out []ownership.Entry
 	for i, r := range d.Array(raw, path) {
 		p := strictjson.Index(path, i)
 		m := d.Object(r, p, "user_id", "role", "email", "given_name", "last_name")
 		if m == nil {
 			continue
 		}
-		e := Entry{
-			UserID:    UserID(d.String(m["user_id"], strictjson.Sub(p, "user_id"))),
+		e := ownership.Entry{
+			UserID:    ownership.UserID(d.String(m["user_id"], strictjson.Sub(p, "user_id"))),
 			Email:     d.String(m["email"], strictjson.Sub(p, "email")),
 			GivenName: d.String(m["given_name"], strictjson.Sub(p, "given_name")),
 			LastName:  d.String(m["last_name"], strictjson.Sub(p, "last_name")),
@@ -574,10 +591,19 @@ func decodeEntries(d *strictjson.Decoder, raw json.RawMessage, path string) []En
 		}
 		role := d.String(m["role"], strictjson.Sub(p, "role"))
 		var err error
-		if e.Role, err = ParseRole(role); err != nil {
+		if e.Role, err = ownership.ParseRole(role); err != nil {
 			d.Errorf(strictjson.Sub(p, "role"), "%q: want owner or follower", role)
 		}
 		out = append(out, e)
 	}
 	return out
+}
+
+// formatChain formats a parent chain as "document/a -> document/b".
+func formatChain(refs []ownership.Ref) string {
+	parts := make([]string, len(refs))
+	for i, r := range refs {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, " -> ")
 }

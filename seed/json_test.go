@@ -1,4 +1,4 @@
-package ownership
+package seed
 
 import (
 	"errors"
@@ -7,54 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ownershipkit/ownership/internal/jsontest"
+
+	"github.com/ownershipkit/ownership"
+
 	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
 // maxDepth is the depth limit of every strict reader of JSON.
 const maxDepth = strictjson.MaxDepth
-
-// Nesting shapes of hostile input: n levels of arrays, of objects, and of
-// the two alternating.
-var nestings = []struct {
-	name string
-	nest func(n int) string
-	step func(level int) string // the path step that enters a level
-}{
-	{"arrays", func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) },
-		func(int) string { return "[0]" }},
-	{"objects", func(n int) string { return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) },
-		func(int) string { return ".a" }},
-	{"mixed", func(n int) string {
-		var b strings.Builder
-		for i := range n {
-			if i%2 == 0 {
-				b.WriteString("[")
-			} else {
-				b.WriteString(`{"a":`)
-			}
-		}
-		b.WriteString("1")
-		for i := n - 1; i >= 0; i-- {
-			if i%2 == 0 {
-				b.WriteString("]")
-			} else {
-				b.WriteString("}")
-			}
-		}
-		return b.String()
-	}, func(level int) string {
-		if level%2 == 0 {
-			return "[0]"
-		}
-		return ".a"
-	}},
-}
-
-// openAt counts the arrays and objects open at the end of s, which holds
-// no brackets inside strings.
-func openAt(s string) int {
-	return strings.Count(s, "[") + strings.Count(s, "{") - strings.Count(s, "]") - strings.Count(s, "}")
-}
 
 // deepPositions are the places of the strict readers where hostile
 // nesting can be put, X marking it, with the path the error names there.
@@ -89,39 +50,24 @@ var deepPositions = []struct {
 	{"owner_field", `{"record":X}`, `record`},
 }
 
-// deepInputs puts nesting of each shape in place of the X of template:
-// at the limit, one level past it, and four times the limit (kept small,
-// as the fuzzing engine mutates and minimises seed inputs byte by byte).
-func deepInputs(template string) []string {
-	before, _, _ := strings.Cut(template, "X")
-	open := openAt(before)
-	var out []string
-	for _, n := range nestings {
-		for _, depth := range []int{maxDepth - open, maxDepth + 1 - open, 4 * maxDepth} {
-			out = append(out, strings.Replace(template, "X", n.nest(depth), 1))
-		}
-	}
-	return out
-}
-
 // readStrictly reads in with the named strict reader.
 func readStrictly(reader, in string) error {
 	b := []byte(in)
 	switch reader {
 	case "seed":
-		_, err := ParseSeed(b)
+		_, err := Parse(b)
 		return err
 	case "policy":
-		var p Policy
+		var p ownership.Policy
 		return p.UnmarshalJSON(b)
 	case "list":
-		var l List
+		var l ownership.List
 		return l.UnmarshalJSON(b)
 	case "rules":
-		_, err := ParseRules(b)
+		_, err := ownership.ParseRules(b)
 		return err
 	case "owner_field":
-		var f OwnerField
+		var f ownership.OwnerField
 		return f.UnmarshalJSON(b)
 	}
 	panic("unknown reader " + reader)
@@ -132,19 +78,19 @@ func readStrictly(reader, in string) error {
 // names the path where the limit was reached.
 func TestDepthLimit(t *testing.T) {
 	for _, pos := range deepPositions {
-		for _, n := range nestings {
+		for _, n := range jsontest.Nestings {
 			before, _, _ := strings.Cut(pos.in, "X")
-			open := openAt(before)
+			open := jsontest.OpenAt(before)
 			want := pos.path
 			for level := 0; level < maxDepth-open; level++ {
-				want += n.step(level)
+				want += n.Step(level)
 			}
 			want = strings.TrimPrefix(want, ".")
 			want = fmt.Sprintf(": %s: arrays and objects nested more than %d levels deep", want, maxDepth)
-			in := strings.Replace(pos.in, "X", n.nest(100_000), 1)
+			in := strings.Replace(pos.in, "X", n.Nest(100_000), 1)
 			err := readStrictly(pos.reader, in)
-			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
-				t.Errorf("%s %s with %s nested 100,000 deep:\n got %v\nwant ErrInvalid ending %q", pos.reader, pos.in, n.name, err, want)
+			if !errors.Is(err, ownership.ErrInvalid) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s %s with %s nested 100,000 deep:\n got %v\nwant ErrInvalid ending %q", pos.reader, pos.in, n.Name, err, want)
 			}
 		}
 	}
@@ -153,18 +99,18 @@ func TestDepthLimit(t *testing.T) {
 // TestDepthLimitBoundary: maxDepth levels are read (and judged on their
 // content); one more is the depth error.
 func TestDepthLimitBoundary(t *testing.T) {
-	for _, n := range nestings {
-		var l List
-		if err := l.UnmarshalJSON([]byte(n.nest(maxDepth))); err == nil || strings.Contains(err.Error(), "nested") {
-			t.Errorf("%s %d deep: %v, want an error about the content", n.name, maxDepth, err)
+	for _, n := range jsontest.Nestings {
+		var l ownership.List
+		if err := l.UnmarshalJSON([]byte(n.Nest(maxDepth))); err == nil || strings.Contains(err.Error(), "nested") {
+			t.Errorf("%s %d deep: %v, want an error about the content", n.Name, maxDepth, err)
 		}
-		if err := l.UnmarshalJSON([]byte(n.nest(maxDepth + 1))); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "nested more than 64 levels") {
-			t.Errorf("%s %d deep: %v, want the depth error", n.name, maxDepth+1, err)
+		if err := l.UnmarshalJSON([]byte(n.Nest(maxDepth + 1))); !errors.Is(err, ownership.ErrInvalid) || !strings.Contains(err.Error(), "nested more than 64 levels") {
+			t.Errorf("%s %d deep: %v, want the depth error", n.Name, maxDepth+1, err)
 		}
 	}
 	// A seed as deep as the limit allows is still checked in full.
-	in := `{"records":[{"type":"t","id":"1","fields":{"x":` + nestings[0].nest(maxDepth-4) + `}}]}`
-	if _, err := ParseSeed([]byte(in)); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "records[0].fields.x: want a string, got an array") {
+	in := `{"records":[{"type":"t","id":"1","fields":{"x":` + jsontest.Nestings[0].Nest(maxDepth-4) + `}}]}`
+	if _, err := Parse([]byte(in)); !errors.Is(err, ownership.ErrInvalid) || !strings.Contains(err.Error(), "records[0].fields.x: want a string, got an array") {
 		t.Errorf("seed %d deep: %v", maxDepth, err)
 	}
 }
@@ -187,11 +133,11 @@ func hostileInputs(size int) map[string][]byte {
 		return b.String()
 	}
 	out := map[string][]byte{}
-	for _, n := range nestings {
-		out["deep_"+n.name] = []byte(`{"records":[{"type":"t","id":"1","fields":{"x":` + n.nest(size/6) + `}}]}`)
-		out["wide_"+n.name] = []byte(records(n.nest(maxDepth-4)) + "]}")
+	for _, n := range jsontest.Nestings {
+		out["deep_"+n.Name] = []byte(`{"records":[{"type":"t","id":"1","fields":{"x":` + n.Nest(size/6) + `}}]}`)
+		out["wide_"+n.Name] = []byte(records(n.Nest(maxDepth-4)) + "]}")
 	}
-	out["deep_last"] = []byte(records(`"v"`) + "," + nestings[0].nest(size/10) + "]}")
+	out["deep_last"] = []byte(records(`"v"`) + "," + jsontest.Nestings[0].Nest(size/10) + "]}")
 	return out
 }
 
@@ -203,9 +149,9 @@ func TestHostileInputAllocation(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		_, err := ParseSeed(in)
+		_, err := Parse(in)
 		runtime.ReadMemStats(&after)
-		if !errors.Is(err, ErrInvalid) {
+		if !errors.Is(err, ownership.ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", name, err)
 		}
 		if n := after.TotalAlloc - before.TotalAlloc; n > limit {
@@ -239,7 +185,7 @@ func bigSeed(size int) []byte {
 }
 
 func TestBigSeed(t *testing.T) {
-	if _, err := ParseSeed(bigSeed(100 << 10)); err != nil {
+	if _, err := Parse(bigSeed(100 << 10)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -260,7 +206,7 @@ func BenchmarkParseSeedHostile(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(in)))
 				for range b.N {
-					if _, err := ParseSeed(in); err == nil {
+					if _, err := Parse(in); err == nil {
 						b.Fatal("hostile input accepted")
 					}
 				}
@@ -277,7 +223,7 @@ func BenchmarkParseSeedLarge(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(in)))
 			for range b.N {
-				if _, err := ParseSeed(in); err != nil {
+				if _, err := Parse(in); err != nil {
 					b.Fatal(err)
 				}
 			}

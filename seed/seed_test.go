@@ -1,18 +1,24 @@
-package ownership
+package seed
 
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ownershipkit/ownership/internal/jsontest"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ownershipkit/ownership"
 )
 
 func readSeed(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "seeds", name))
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +30,7 @@ func readSeed(t testing.TB, name string) []byte {
 func TestSeedRoundTrip(t *testing.T) {
 	for _, name := range []string{"crm.json", "journey.json", "contracts.json"} {
 		t.Run(name, func(t *testing.T) {
-			s, err := ParseSeed(readSeed(t, name))
+			s, err := Parse(readSeed(t, name))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -32,8 +38,8 @@ func TestSeedRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("seeds", strings.TrimSuffix(name, ".json")+".golden.json"), string(out)+"\n")
-			again, err := ParseSeed(out)
+			golden(t, strings.TrimSuffix(name, ".json")+".golden.json", string(out)+"\n")
+			again, err := Parse(out)
 			if err != nil {
 				t.Fatalf("re-decoding the encoding: %v", err)
 			}
@@ -49,7 +55,7 @@ func TestSeedRoundTrip(t *testing.T) {
 }
 
 func TestSeedResolvesEffectiveOwnership(t *testing.T) {
-	j, err := ParseSeed(readSeed(t, "journey.json"))
+	j, err := Parse(readSeed(t, "journey.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,42 +66,42 @@ func TestSeedResolvesEffectiveOwnership(t *testing.T) {
 		"document/d2":   "[695eb58adc6fea533b02a8c3:owner]",
 		"order/o1":      "[" + fred + ":owner]", // owner wins
 	} {
-		r, ok := j.Record(MustRef(ref))
+		r, ok := j.Record(ownership.MustRef(ref))
 		if !ok || r.Ownership.String() != want {
 			t.Errorf("%s: %s (%v), want %s", ref, r.Ownership, ok, want)
 		}
 	}
-	c, err := ParseSeed(readSeed(t, "contracts.json"))
+	c, err := Parse(readSeed(t, "contracts.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for ref, want := range map[string]string{"contract/k1": "[amy:owner]", "contract/k2": "[max:owner]", "contract/k3": "[]", "ticket/t1": "[john:owner]", "ticket/t2": "[]"} {
-		r, _ := c.Record(MustRef(ref))
+		r, _ := c.Record(ownership.MustRef(ref))
 		if got := r.Ownership.String(); got != want {
 			t.Errorf("%s: %s, want %s", ref, got, want)
 		}
 	}
 	cases := []struct {
-		user  UserID
-		a     Action
+		user  ownership.UserID
+		a     ownership.Action
 		ref   string
 		field string
 		allow bool
-		why   Reason
+		why   ownership.Reason
 	}{
-		{"eve", Update, "contract/k1", "amount", true, ReasonInScope},
-		{"amy", Update, "contract/k1", "amount", true, ReasonInScope},
-		{"max", Update, "contract/k1", "amount", false, ReasonFieldScope},
-		{"max", Update, "contract/k1", "notes", true, ReasonInScope},
-		{"sue", View, "contract/k1", "amount", true, ReasonInScope},
-		{"sue", Update, "contract/k1", "amount", false, ReasonUpdateScope},
-		{"john", Update, "ticket/t1", "", true, ReasonInScope},
-		{"john", Update, "ticket/t2", "", false, ReasonUpdateScope},
-		{"nobody", View, "contract/k1", "", false, ReasonUnknownSubject},
-		{"eve", View, "contract/k9", "", false, ReasonNotFound},
+		{"eve", ownership.Update, "contract/k1", "amount", true, ownership.ReasonInScope},
+		{"amy", ownership.Update, "contract/k1", "amount", true, ownership.ReasonInScope},
+		{"max", ownership.Update, "contract/k1", "amount", false, ownership.ReasonFieldScope},
+		{"max", ownership.Update, "contract/k1", "notes", true, ownership.ReasonInScope},
+		{"sue", ownership.View, "contract/k1", "amount", true, ownership.ReasonInScope},
+		{"sue", ownership.Update, "contract/k1", "amount", false, ownership.ReasonUpdateScope},
+		{"john", ownership.Update, "ticket/t1", "", true, ownership.ReasonInScope},
+		{"john", ownership.Update, "ticket/t2", "", false, ownership.ReasonUpdateScope},
+		{"nobody", ownership.View, "contract/k1", "", false, ownership.ReasonUnknownSubject},
+		{"eve", ownership.View, "contract/k9", "", false, ownership.ReasonNotFound},
 	}
 	for _, tc := range cases {
-		d := c.Decide(tc.user, tc.a, MustRef(tc.ref), tc.field)
+		d := c.Decide(tc.user, tc.a, ownership.MustRef(tc.ref), tc.field)
 		if d.Allowed != tc.allow || d.Reason != tc.why {
 			t.Errorf("%s %s %s %s: %v, want allowed=%v %v", tc.user, tc.a, tc.ref, tc.field, d, tc.allow, tc.why)
 		}
@@ -105,11 +111,11 @@ func TestSeedResolvesEffectiveOwnership(t *testing.T) {
 // TestSeedErrors checks that one bad file reports every problem at once,
 // each with its path (golden file).
 func TestSeedErrors(t *testing.T) {
-	_, err := ParseSeed(readSeed(t, "broken.json"))
-	if !errors.Is(err, ErrInvalid) {
+	_, err := Parse(readSeed(t, "broken.json"))
+	if !errors.Is(err, ownership.ErrInvalid) {
 		t.Fatalf("got %v, want ErrInvalid", err)
 	}
-	golden(t, "seeds/broken.errors.golden", err.Error()+"\n")
+	golden(t, "broken.errors.golden", err.Error()+"\n")
 	for _, path := range []string{
 		"extras", "users[0].roles[1]", "users[1].id", "users[2].id", "users[2].colour",
 		"policy.roles.sales_rep.types.contact.view", "policy.roles.sales_rep.types.contact.delete", "policy.roles.boss.types",
@@ -127,8 +133,8 @@ func TestSeedAmbiguousMatch(t *testing.T) {
 	in := `{"users": [{"id": "a", "email": "Team <team@x.io>"}, {"id": "b", "email": "TEAM@x.io"}, {"id": "c", "email": "not an address"}],
 		"types": {"contract": {"owner_field": {"record": "am", "user": "email", "normalize": "email"}}},
 		"records": [{"type": "contract", "id": "k1", "fields": {"am": "team@x.io"}}]}`
-	_, err := ParseSeed([]byte(in))
-	if !errors.Is(err, ErrAmbiguous) {
+	_, err := Parse([]byte(in))
+	if !errors.Is(err, ownership.ErrAmbiguous) {
 		t.Fatalf("got %v, want ErrAmbiguous", err)
 	}
 	for _, want := range []string{"types.contract.owner_field", "a (users[0])", "b (users[1])", "users[2].email", "records[0].fields.am"} {
@@ -144,17 +150,17 @@ func TestSeedLookalikes(t *testing.T) {
 	in := `{"users": [{"id": "sam", "email": "sam@x.io"}, {"id": "long-s", "email": "ſam@x.io"}],
 		"types": {"contract": {"owner_field": {"record": "am", "user": "email", "normalize": "email"}}},
 		"records": [{"type": "contract", "id": "k1", "fields": {"am": "SAM@x.io"}}, {"type": "contract", "id": "k2", "fields": {"am": "ſam@x.io"}}]}`
-	s, err := ParseSeed([]byte(in))
+	s, err := Parse([]byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for id, want := range map[string]UserID{"k1": "sam", "k2": "long-s"} {
-		if r, _ := s.Record(MustRef("contract/" + id)); r.Ownership.FirstOwner() != want {
+	for id, want := range map[string]ownership.UserID{"k1": "sam", "k2": "long-s"} {
+		if r, _ := s.Record(ownership.MustRef("contract/" + id)); r.Ownership.FirstOwner() != want {
 			t.Errorf("contract/%s is owned by %q, want %q", id, r.Ownership.FirstOwner(), want)
 		}
 	}
 	m, _ := s.Matcher("contract")
-	if p := m.Problems(); len(p) != 1 || !errors.Is(p[0], ErrLookalike) {
+	if p := m.Problems(); len(p) != 1 || !errors.Is(p[0], ownership.ErrLookalike) {
 		t.Errorf("Problems() = %v, want one lookalike", p)
 	}
 }
@@ -169,23 +175,23 @@ func TestSeedSmallErrors(t *testing.T) {
 		`{"users": [{"id": "a", "roles": ["x"]}]}`: `unknown role "x"`,
 		`{} {}`: "after",
 	} {
-		_, err := ParseSeed([]byte(in))
-		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
-			t.Errorf("ParseSeed(%q) = %v, want ErrInvalid mentioning %q", in, err, want)
+		_, err := Parse([]byte(in))
+		if !errors.Is(err, ownership.ErrInvalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want ErrInvalid mentioning %q", in, err, want)
 		}
 	}
-	s, err := ParseSeed([]byte(`{}`))
+	s, err := Parse([]byte(`{}`))
 	if err != nil || len(s.Records) != 0 {
 		t.Errorf("empty seed: %v", err)
 	}
-	if d := s.Decide("x", View, MustRef("a/b"), ""); d.Allowed {
+	if d := s.Decide("x", ownership.View, ownership.MustRef("a/b"), ""); d.Allowed {
 		t.Error("an empty seed allowed something")
 	}
 }
 
 // FuzzParseSeed: the decoder never panics, and whatever it accepts encodes
 // to a seed that decodes and encodes to the same bytes.
-func FuzzParseSeed(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	// Seeds: the three model files, the broken one, and small shapes.
 	for _, name := range []string{"crm.json", "journey.json", "contracts.json", "broken.json"} {
 		f.Add(readSeed(f, name))
@@ -196,12 +202,12 @@ func FuzzParseSeed(f *testing.F) {
 	// Nesting at and past the depth limit, where anything goes and where
 	// the schema expects a list.
 	for _, tmpl := range []string{`X`, `{"records":[{"type":"t","id":"1","fields":{"x":X}}]}`, `{"records":[{"type":"t","id":"1","ownership":X}]}`, `{"assignment":X}`} {
-		for _, in := range deepInputs(tmpl) {
+		for _, in := range jsontest.DeepInputs(tmpl, maxDepth) {
 			f.Add([]byte(in))
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := ParseSeed(data)
+		s, err := Parse(data)
 		if err != nil {
 			return
 		}
@@ -209,7 +215,7 @@ func FuzzParseSeed(f *testing.F) {
 		if err != nil {
 			t.Fatalf("encoding an accepted seed: %v", err)
 		}
-		again, err := ParseSeed(out)
+		again, err := Parse(out)
 		if err != nil {
 			t.Fatalf("re-decoding %s: %v", out, err)
 		}
@@ -232,25 +238,25 @@ func TestStrictJSONKeys(t *testing.T) {
 		`{"records": [], "records": []}`,
 	}
 	for _, in := range seeds {
-		if _, err := ParseSeed([]byte(in)); !errors.Is(err, ErrInvalid) {
-			t.Errorf("ParseSeed(%s) = %v, want ErrInvalid", in, err)
+		if _, err := Parse([]byte(in)); !errors.Is(err, ownership.ErrInvalid) {
+			t.Errorf("Parse(%s) = %v, want ErrInvalid", in, err)
 		}
 	}
-	var p Policy
-	if err := p.UnmarshalJSON([]byte(`{"roles": {"a": {"bypass": false, "bypass": true}}}`)); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "duplicate") {
+	var p ownership.Policy
+	if err := p.UnmarshalJSON([]byte(`{"roles": {"a": {"bypass": false, "bypass": true}}}`)); !errors.Is(err, ownership.ErrInvalid) || !strings.Contains(err.Error(), "duplicate") {
 		t.Errorf("policy with a duplicate key: %v", err)
 	}
-	var l List
+	var l ownership.List
 	for _, in := range []string{`[{"USER_ID": "a", "role": "owner"}]`, `[{"user_id": "a", "Role": "owner"}]`, `[{"user_id": "a", "user_id": "b", "role": "owner"}]`} {
-		if err := l.UnmarshalJSON([]byte(in)); !errors.Is(err, ErrInvalid) {
+		if err := l.UnmarshalJSON([]byte(in)); !errors.Is(err, ownership.ErrInvalid) {
 			t.Errorf("List.UnmarshalJSON(%s) = %v, want ErrInvalid", in, err)
 		}
 	}
-	if _, err := ParseRules([]byte(`[{"rule": "round_robin", "Team": ["a"]}]`)); !errors.Is(err, ErrInvalid) {
+	if _, err := ownership.ParseRules([]byte(`[{"rule": "round_robin", "Team": ["a"]}]`)); !errors.Is(err, ownership.ErrInvalid) {
 		t.Errorf("ParseRules with a miscased key: %v", err)
 	}
-	var f OwnerField
-	if err := f.UnmarshalJSON([]byte(`{"Record": "a", "user": "b"}`)); !errors.Is(err, ErrInvalid) {
+	var f ownership.OwnerField
+	if err := f.UnmarshalJSON([]byte(`{"Record": "a", "user": "b"}`)); !errors.Is(err, ownership.ErrInvalid) {
 		t.Errorf("OwnerField with a miscased key: %v", err)
 	}
 }
@@ -258,16 +264,16 @@ func TestStrictJSONKeys(t *testing.T) {
 // TestSeedAnswersSurviveEdits: changing a parsed seed's exported fields
 // (sorting its users for display, say) does not change its answers.
 func TestSeedAnswersSurviveEdits(t *testing.T) {
-	s, err := ParseSeed(readSeed(t, "crm.json"))
+	s, err := Parse(readSeed(t, "crm.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := s.Decide("rep1", Delete, MustRef("contact/c1"), "")
+	before := s.Decide("rep1", ownership.Delete, ownership.MustRef("contact/c1"), "")
 	s.Users[0], s.Users[4] = s.Users[4], s.Users[0] // mia <-> root (admin)
 	s.Users[1].Roles[0] = "admin"
-	s.Policy = MustPolicy(map[string]RoleDef{"sales_rep": {Bypass: true}})
-	s.Records[0].Ownership = List{}
-	after := s.Decide("rep1", Delete, MustRef("contact/c1"), "")
+	s.Policy = ownership.MustPolicy(map[string]ownership.RoleDef{"sales_rep": {Bypass: true}})
+	s.Records[0].Ownership = ownership.List{}
+	after := s.Decide("rep1", ownership.Delete, ownership.MustRef("contact/c1"), "")
 	if after != before || after.Allowed {
 		t.Fatalf("after edits: %v, before: %v", after, before)
 	}
@@ -281,19 +287,19 @@ func TestSeedAnswersSurviveEdits(t *testing.T) {
 // TestSeedPathErrors: every problem of a seed file is a *PathError whose
 // Path names where it is, and the joined error lists them one by one.
 func TestSeedPathErrors(t *testing.T) {
-	_, err := ParseSeed(readSeed(t, "broken.json"))
+	_, err := Parse(readSeed(t, "broken.json"))
 	joined, ok := err.(interface{ Unwrap() []error })
 	if !ok {
 		t.Fatalf("got %T, want joined problems", err)
 	}
 	var paths []string
 	for _, e := range joined.Unwrap() {
-		var pe *PathError
+		var pe *ownership.PathError
 		if !errors.As(e, &pe) {
 			t.Errorf("%v: got %T, want a *PathError", e, e)
 			continue
 		}
-		if !errors.Is(pe, ErrInvalid) || !strings.HasSuffix(pe.Error(), pe.Path+": "+pe.Msg) {
+		if !errors.Is(pe, ownership.ErrInvalid) || !strings.HasSuffix(pe.Error(), pe.Path+": "+pe.Msg) {
 			t.Errorf("%#v: message %q", pe, pe.Error())
 		}
 		paths = append(paths, pe.Path)
@@ -305,24 +311,63 @@ func TestSeedPathErrors(t *testing.T) {
 	}
 }
 
-// TestValidType: one rule names record types everywhere, and only a
-// policy's grants may also name AnyType.
+// TestValidType: a seed names record types by the model's one rule.
 func TestValidType(t *testing.T) {
-	for typ, want := range map[string]bool{"contact": true, "a b": true, "": false, "*": false, "c*": false, "a/b": false} {
-		if got := ValidType(typ); got != want {
-			t.Errorf("ValidType(%q) = %v, want %v", typ, got, want)
+	for _, typ := range []string{"contact", "a b", "", "*", "c*", "a/b"} {
+		seed := `{"records": [{"type": "` + typ + `", "id": "1"}], "templates": [{"id": "t", "type": "` + typ + `"}], "types": {"` + typ + `": {}}}`
+		_, err := Parse([]byte(seed))
+		if want := ownership.ValidType(typ); (err == nil) != want {
+			t.Errorf("a seed with type %q: %v, want valid %v", typ, err, want)
 		}
-		seed := `{"records": [{"type": "` + typ + `", "id": "1"}]}`
-		if _, err := ParseSeed([]byte(seed)); (err == nil) != want {
-			t.Errorf("a seed record of type %q: %v, want valid %v", typ, err, want)
+	}
+}
+
+// update rewrites the golden files.
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
 		}
-		grant := map[string]RoleDef{"r": {Types: map[string]Permissions{typ: {View: All}}}}
-		if _, err := NewPolicy(grant); (err == nil) != (want || typ == AnyType) {
-			t.Errorf("a grant for type %q: %v", typ, err)
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+// TestOddSeeds: the zero Seed and a nil *Seed answer, and deny, without
+// panicking.
+func TestOddSeeds(t *testing.T) {
+	for name, s := range map[string]*Seed{"zero": {}, "nil": nil} {
+		for _, ref := range []ownership.Ref{{}, {Type: "contact"}, ownership.MustRef("contact/c1"), {Type: "a/b", ID: "c"}} {
+			for _, d := range []ownership.Decision{s.Decide("", ownership.View, ref, ""), s.Decide("u1", 200, ref, "f"), s.Decide("u1", ownership.View, ref, "")} {
+				if d.Allowed {
+					t.Errorf("%s seed: got %v, want a denial", name, d)
+				}
+			}
+			if _, ok := s.Record(ref); ok {
+				t.Errorf("%s seed has record %v", name, ref)
+			}
 		}
-		def := PolicyDef{Types: map[string]RecordType{typ: {}}}
-		if _, err := Compile(def); (err == nil) != want {
-			t.Errorf("a declared type %q: %v, want valid %v", typ, err, want)
+		if _, ok := s.Subject("u1"); ok {
+			t.Errorf("%s seed has a subject", name)
+		}
+		if _, ok := s.User("u1"); ok {
+			t.Errorf("%s seed has a user", name)
+		}
+		if _, ok := s.Matcher("contact"); ok {
+			t.Errorf("%s seed has a matcher", name)
+		}
+		if _, err := s.MarshalJSON(); err != nil {
+			t.Errorf("%s seed: MarshalJSON: %v", name, err)
 		}
 	}
 }
