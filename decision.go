@@ -3,6 +3,8 @@ package ownership
 import (
 	"errors"
 	"fmt"
+
+	"github.com/ownershipkit/ownership/internal/enum"
 )
 
 // Reason is the code of the rule that decided a [Decision]. Codes are
@@ -93,6 +95,8 @@ const (
 	reasonEnd
 )
 
+var reasonNames = enum.New[Reason]("Reason", "reason", reasonName[:]...)
+
 var reasonName = [...]string{
 	ReasonBypass:               "bypass",
 	ReasonInScope:              "in_scope",
@@ -125,44 +129,24 @@ var reasonName = [...]string{
 	ReasonInvalidMode:          "invalid_mode",
 }
 
-// String returns the reason's code, such as "view_scope".
-func (r Reason) String() string {
-	if r > 0 && r < reasonEnd && reasonName[r] != "" {
-		return reasonName[r]
-	}
-	return fmt.Sprintf("Reason(%d)", uint8(r))
-}
+// String returns the reason's code, such as "view_scope", or "Reason(n)".
+func (r Reason) String() string { return reasonNames.String(r) }
 
 // Allows reports whether the reason is one for an allowed decision.
 func (r Reason) Allows() bool { return r > 0 && r < firstDenial }
 
-// ParseReason parses a reason code.
-func ParseReason(s string) (Reason, error) {
-	for i, n := range reasonName {
-		if n != "" && n == s {
-			return Reason(i), nil
-		}
-	}
-	return 0, fmt.Errorf("%w: unknown reason %q", ErrInvalid, s)
-}
+// Valid reports whether r is one of the reasons.
+func (r Reason) Valid() bool { return reasonNames.Valid(r) }
 
-// MarshalText implements [encoding.TextMarshaler].
-func (r Reason) MarshalText() ([]byte, error) {
-	if r == 0 || r >= reasonEnd || reasonName[r] == "" {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, r)
-	}
-	return []byte(r.String()), nil
-}
+// ParseReason parses a reason code, such as "view_scope".
+func ParseReason(s string) (Reason, error) { return reasonNames.Parse(s) }
+
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Reasons is an error rather than a string that would not parse.
+func (r Reason) MarshalText() ([]byte, error) { return reasonNames.MarshalText(r) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (r *Reason) UnmarshalText(b []byte) error {
-	v, err := ParseReason(string(b))
-	if err != nil {
-		return err
-	}
-	*r = v
-	return nil
-}
+func (r *Reason) UnmarshalText(b []byte) error { return reasonNames.UnmarshalText(r, b) }
 
 // Decision is the answer to one question "may S do A on R?": whether it is
 // allowed, the [Reason] code, and what the explanation needs. The zero

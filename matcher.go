@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ownershipkit/ownership/internal/casefold"
+	"github.com/ownershipkit/ownership/internal/enum"
 	"github.com/ownershipkit/ownership/internal/mailbox"
 	"github.com/ownershipkit/ownership/internal/strictjson"
 	"golang.org/x/text/cases"
@@ -46,50 +47,24 @@ const (
 	NormalizeEmail
 )
 
-var normalizerName = [...]string{"exact", "casefold", "email"}
+var normalizerNames = enum.New[Normalizer]("Normalizer", "normalize", "exact", "casefold", "email").EmptyIsZero()
 
 // String returns "exact", "casefold", "email", or "Normalizer(n)".
-func (n Normalizer) String() string {
-	if n.Valid() {
-		return normalizerName[n]
-	}
-	return fmt.Sprintf("Normalizer(%d)", uint8(n))
-}
+func (n Normalizer) String() string { return normalizerNames.String(n) }
 
 // Valid reports whether n is one of the three normalisers.
-func (n Normalizer) Valid() bool { return n <= NormalizeEmail }
+func (n Normalizer) Valid() bool { return normalizerNames.Valid(n) }
 
 // ParseNormalizer parses "exact", "casefold" or "email". The empty string
 // is [NormalizeExact], the zero value, as an omitted JSON field is.
-func ParseNormalizer(s string) (Normalizer, error) {
-	if s == "" {
-		return NormalizeExact, nil
-	}
-	for i, name := range normalizerName {
-		if s == name {
-			return Normalizer(i), nil
-		}
-	}
-	return 0, fmt.Errorf("%w: normalize %q: want \"exact\", \"casefold\" or \"email\"", ErrInvalid, s)
-}
+func ParseNormalizer(s string) (Normalizer, error) { return normalizerNames.Parse(s) }
 
-// MarshalText implements [encoding.TextMarshaler].
-func (n Normalizer) MarshalText() ([]byte, error) {
-	if !n.Valid() {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, n)
-	}
-	return []byte(n.String()), nil
-}
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Normalizers is an error rather than a string that would not parse.
+func (n Normalizer) MarshalText() ([]byte, error) { return normalizerNames.MarshalText(n) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (n *Normalizer) UnmarshalText(b []byte) error {
-	v, err := ParseNormalizer(string(b))
-	if err != nil {
-		return err
-	}
-	*n = v
-	return nil
-}
+func (n *Normalizer) UnmarshalText(b []byte) error { return normalizerNames.UnmarshalText(n, b) }
 
 // OwnerField configures field-matched ownership for one record type: the
 // owner of a record is the user whose User field, normalised, equals the

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"slices"
 
+	"github.com/ownershipkit/ownership/internal/enum"
 	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
@@ -26,49 +27,23 @@ const (
 	Owner
 )
 
+var roleNames = enum.New[Role]("Role", "role", "", "follower", "owner")
+
 // String returns "owner", "follower", or "Role(n)" for an invalid role.
-func (r Role) String() string {
-	switch r {
-	case Owner:
-		return "owner"
-	case Follower:
-		return "follower"
-	}
-	return fmt.Sprintf("Role(%d)", uint8(r))
-}
+func (r Role) String() string { return roleNames.String(r) }
 
 // Valid reports whether r is [Owner] or [Follower].
-func (r Role) Valid() bool { return r == Owner || r == Follower }
+func (r Role) Valid() bool { return roleNames.Valid(r) }
 
 // ParseRole parses "owner" or "follower".
-func ParseRole(s string) (Role, error) {
-	switch s {
-	case "owner":
-		return Owner, nil
-	case "follower":
-		return Follower, nil
-	}
-	return 0, fmt.Errorf("%w: role %q: want \"owner\" or \"follower\"", ErrInvalid, s)
-}
+func ParseRole(s string) (Role, error) { return roleNames.Parse(s) }
 
-// MarshalText implements [encoding.TextMarshaler]. An invalid role is an
-// error rather than a silently written string.
-func (r Role) MarshalText() ([]byte, error) {
-	if !r.Valid() {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, r)
-	}
-	return []byte(r.String()), nil
-}
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Roles is an error rather than a string that would not parse.
+func (r Role) MarshalText() ([]byte, error) { return roleNames.MarshalText(r) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (r *Role) UnmarshalText(b []byte) error {
-	v, err := ParseRole(string(b))
-	if err != nil {
-		return err
-	}
-	*r = v
-	return nil
-}
+func (r *Role) UnmarshalText(b []byte) error { return roleNames.UnmarshalText(r, b) }
 
 // Entry is one user's place on a record's ownership list. Email and the
 // names are the user's details, copied from the directory so that lists can

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ownershipkit/ownership/internal/enum"
 	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
@@ -181,19 +182,14 @@ const (
 	ManageOwnership
 )
 
-var actionName = [...]string{"", "view", "update", "delete", "claim", "reassign", "manage_ownership"}
+var actionNames = enum.New[Action]("Action", "action", "", "view", "update", "delete", "claim", "reassign", "manage_ownership")
 
 // String returns the action's name as spelled in policies and on the
 // command line ("view", "manage_ownership"), or "Action(n)".
-func (a Action) String() string {
-	if a.Valid() {
-		return actionName[a]
-	}
-	return fmt.Sprintf("Action(%d)", uint8(a))
-}
+func (a Action) String() string { return actionNames.String(a) }
 
 // Valid reports whether a is one of the six actions.
-func (a Action) Valid() bool { return a >= View && a <= ManageOwnership }
+func (a Action) Valid() bool { return actionNames.Valid(a) }
 
 // changesOwnership reports whether a changes a record's ownership list,
 // which a record in sync-with-parent mode refuses.
@@ -201,32 +197,14 @@ func (a Action) changesOwnership() bool { return a >= Claim && a <= ManageOwners
 
 // ParseAction parses an action name: view, update, delete, claim, reassign
 // or manage_ownership, exactly as spelled.
-func ParseAction(s string) (Action, error) {
-	for i := View; i <= ManageOwnership; i++ {
-		if actionName[i] == s {
-			return i, nil
-		}
-	}
-	return 0, fmt.Errorf("%w: action %q: want view, update, delete, claim, reassign or manage_ownership", ErrInvalid, s)
-}
+func ParseAction(s string) (Action, error) { return actionNames.Parse(s) }
 
-// MarshalText implements [encoding.TextMarshaler].
-func (a Action) MarshalText() ([]byte, error) {
-	if !a.Valid() {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, a)
-	}
-	return []byte(a.String()), nil
-}
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Actions is an error rather than a string that would not parse.
+func (a Action) MarshalText() ([]byte, error) { return actionNames.MarshalText(a) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (a *Action) UnmarshalText(b []byte) error {
-	v, err := ParseAction(string(b))
-	if err != nil {
-		return err
-	}
-	*a = v
-	return nil
-}
+func (a *Action) UnmarshalText(b []byte) error { return actionNames.UnmarshalText(a, b) }
 
 // Permissions are what one role may do on one record type.
 //

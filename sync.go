@@ -7,6 +7,8 @@ import (
 	"iter"
 	"slices"
 	"strings"
+
+	"github.com/ownershipkit/ownership/internal/enum"
 )
 
 // Mode says where a record's ownership comes from.
@@ -23,45 +25,23 @@ const (
 	SyncWithParent
 )
 
-// String returns "independent" or "sync_with_parent".
-func (m Mode) String() string {
-	switch m {
-	case Independent:
-		return "independent"
-	case SyncWithParent:
-		return "sync_with_parent"
-	}
-	return fmt.Sprintf("Mode(%d)", uint8(m))
-}
+var modeNames = enum.New[Mode]("Mode", "mode", "independent", "sync_with_parent").EmptyIsZero()
+
+// String returns "independent", "sync_with_parent", or "Mode(n)".
+func (m Mode) String() string { return modeNames.String(m) }
+
+// Valid reports whether m is [Independent] or [SyncWithParent].
+func (m Mode) Valid() bool { return modeNames.Valid(m) }
 
 // ParseMode parses "independent" (or "") and "sync_with_parent".
-func ParseMode(s string) (Mode, error) {
-	switch s {
-	case "", "independent":
-		return Independent, nil
-	case "sync_with_parent":
-		return SyncWithParent, nil
-	}
-	return 0, fmt.Errorf("%w: mode %q: want \"independent\" or \"sync_with_parent\"", ErrInvalid, s)
-}
+func ParseMode(s string) (Mode, error) { return modeNames.Parse(s) }
 
-// MarshalText implements [encoding.TextMarshaler].
-func (m Mode) MarshalText() ([]byte, error) {
-	if m > SyncWithParent {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, m)
-	}
-	return []byte(m.String()), nil
-}
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Modes is an error rather than a string that would not parse.
+func (m Mode) MarshalText() ([]byte, error) { return modeNames.MarshalText(m) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (m *Mode) UnmarshalText(b []byte) error {
-	v, err := ParseMode(string(b))
-	if err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
+func (m *Mode) UnmarshalText(b []byte) error { return modeNames.UnmarshalText(m, b) }
 
 // Follow selects the children that follow a parent's ownership in
 // [Manager.Propagate].
@@ -79,6 +59,24 @@ const (
 	// as their own and stay independent.
 	FollowAll
 )
+
+var followNames = enum.New[Follow]("Follow", "follow option", "synced", "same_owner", "all").EmptyIsZero()
+
+// String returns "synced", "same_owner", "all", or "Follow(n)".
+func (f Follow) String() string { return followNames.String(f) }
+
+// Valid reports whether f is one of the three options.
+func (f Follow) Valid() bool { return followNames.Valid(f) }
+
+// ParseFollow parses "synced" (or ""), "same_owner" or "all".
+func ParseFollow(s string) (Follow, error) { return followNames.Parse(s) }
+
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Follows is an error rather than a string that would not parse.
+func (f Follow) MarshalText() ([]byte, error) { return followNames.MarshalText(f) }
+
+// UnmarshalText implements [encoding.TextUnmarshaler].
+func (f *Follow) UnmarshalText(b []byte) error { return followNames.UnmarshalText(f, b) }
 
 // PropagateOptions tune [Manager.Propagate]. The zero value propagates to
 // the synced children and their synced descendants.
