@@ -485,7 +485,7 @@ func TestNoPanicCond(t *testing.T) {
 					t.Errorf("Or(%v, none).Match = %v, want %v", c, got, m)
 				}
 			}
-			p := ownership.Predicate{Type: "contact", Cond: c}
+			p := ownership.NewPredicate("contact", c)
 			_ = p.String()
 			for _, r := range recs {
 				if p.Match(r) && !r.Ref.Valid() {
@@ -1060,7 +1060,7 @@ func FuzzCond(f *testing.F) {
 		c := build(0)
 		d := build(0)
 		_ = c.String()
-		_ = ownership.Predicate{Type: "contact", Cond: c}.String()
+		_ = ownership.NewPredicate("contact", c).String()
 		for _, r := range recs {
 			mc, md := c.Match(r), d.Match(r)
 			if got := ownership.Not(c).Match(r); got == mc {
@@ -1075,7 +1075,7 @@ func FuzzCond(f *testing.F) {
 			if got := ownership.Or(c, d).Match(r); got != (mc || md) {
 				t.Fatalf("Or(%v, %v).Match(%v) = %v, want %v", c, d, r.Ref, got, mc || md)
 			}
-			p := ownership.Predicate{Type: "contact", Cond: c}
+			p := ownership.NewPredicate("contact", c)
 			want := mc && r.Ref.Valid() && r.Mode <= ownership.SyncWithParent
 			if got := p.Match(r); got != want {
 				t.Fatalf("Predicate{%v}.Match(%v) = %v, want %v", c, r.Ref, got, want)

@@ -65,11 +65,11 @@ func (s *Store) ListMatching(ctx context.Context, p ownership.Predicate, page Pa
 	}
 	rows, err := s.conn().QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, Page{}, s.fail(ctx, "list "+p.Type, err)
+		return nil, Page{}, s.fail(ctx, "list "+p.Type(), err)
 	}
 	recs, err = scanRecords(rows)
 	if err != nil {
-		return nil, Page{}, s.fail(ctx, "list "+p.Type, err)
+		return nil, Page{}, s.fail(ctx, "list "+p.Type(), err)
 	}
 	if len(recs) > limit {
 		recs = recs[:limit]

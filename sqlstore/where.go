@@ -65,21 +65,21 @@ func where(p ownership.Predicate, d Dialect, argOffset int, after string) (strin
 	w := &whereBuilder{d: d, offset: argOffset}
 	// A type no record can have matches nothing, like a condition that
 	// matches nothing.
-	if p.Cond.Op == ownership.OpNone || p.Type == "" || strings.Contains(p.Type, "/") || !storable(p.Type) {
-		if err := w.cond(p.Cond, 0); err != nil { // still refuse malformed conditions
+	if p.Cond().Op == ownership.OpNone || p.Type() == "" || strings.Contains(p.Type(), "/") || !storable(p.Type()) {
+		if err := w.cond(p.Cond(), 0); err != nil { // still refuse malformed conditions
 			return "", nil, err
 		}
 		return "FALSE", nil, nil
 	}
 	w.b.WriteString("r.type = ")
-	w.b.WriteString(w.arg(p.Type))
+	w.b.WriteString(w.arg(p.Type()))
 	if after != "" {
 		w.after = w.arg(after)
 		w.b.WriteString(" AND r.id > ")
 		w.b.WriteString(w.after)
 	}
 	w.b.WriteString(" AND ")
-	if err := w.cond(p.Cond, 0); err != nil {
+	if err := w.cond(p.Cond(), 0); err != nil {
 		return "", nil, err
 	}
 	return "(" + w.b.String() + ")", w.args, nil
