@@ -33,29 +33,24 @@ import (
 // [Parse] reads a seed strictly and resolves every record's effective
 // ownership; [Seed.Record] returns it, ready for [ownership.Policy.Decide].
 //
-// The exported fields are the seed as read, for inspection and for
-// [Seed.MarshalJSON]. The answers of [Seed.Record], [Seed.User],
-// [Seed.Subject] and [Seed.Decide] come from copies taken when parsing, so
-// changing the fields does not change them, and a Seed is safe for
+// A Seed never changes once parsed: its methods return copies, so that a
+// caller cannot change the answers of another, and it is safe for
 // concurrent use. The zero Seed, and a nil *Seed, hold nothing: every
 // decision about them is a denial.
 type Seed struct {
-	Users     []ownership.User
-	Policy    *ownership.Policy
-	Types     map[string]TypeDef
-	Templates []ownership.Template
-	Profiles  []ownership.Profile
-	// Records are as written in the file: a synced record carries no list
-	// of its own, and a field-matched record has its owner in its fields.
-	Records []ownership.Record
-	// Assignment is the raw "assignment" section; Rules is it decoded.
-	Assignment json.RawMessage
-	Rules      ownership.Rules
-
+	users     []ownership.User // as read, in file order
 	policy    *ownership.Policy
-	users     map[string]int            // position in Users while parsing, by user id
+	types     map[string]TypeDef
+	templates []ownership.Template
+	profiles  []ownership.Profile
+	// records are as written in the file: a synced record carries no list
+	// of its own, and a field-matched record has its owner in its fields.
+	records    []ownership.Record
+	assignment json.RawMessage // the "assignment" section as read
+
+	userIdx   map[string]int            // position in users, by user id
 	directory map[string]ownership.User // copies of the users, by id
-	records   map[ownership.Ref]int
+	recordIdx map[ownership.Ref]int     // position in records, by ref
 	effective map[ownership.Ref]ownership.Record
 	matchers  map[string]*ownership.Matcher
 }
@@ -88,7 +83,7 @@ func Parse(data []byte) (*Seed, error) {
 	if top == nil {
 		return nil, d.Err()
 	}
-	s := &Seed{users: map[string]int{}, records: map[ownership.Ref]int{}, effective: map[ownership.Ref]ownership.Record{}, matchers: map[string]*ownership.Matcher{}}
+	s := &Seed{userIdx: map[string]int{}, recordIdx: map[ownership.Ref]int{}, effective: map[ownership.Ref]ownership.Record{}, matchers: map[string]*ownership.Matcher{}}
 
 	// The policy first: users' roles are checked against it. Its decoder
 	// reports what is wrong and leaves it out, so what is left builds.
@@ -98,11 +93,10 @@ func Parse(data []byte) (*Seed, error) {
 	}
 	if p, err := ownership.Compile(def); err != nil {
 		d.Add(strictjson.Within("policy", err))
-		s.Policy = &ownership.Policy{}
+		s.policy = &ownership.Policy{}
 	} else {
-		s.Policy = p
+		s.policy = p
 	}
-	s.policy = s.Policy
 	s.decodeUsers(&d, top["users"])
 	s.decodeTypes(&d, top["types"])
 	s.decodeTemplates(&d, top["templates"])
@@ -113,8 +107,8 @@ func Parse(data []byte) (*Seed, error) {
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
-	s.directory = make(map[string]ownership.User, len(s.Users))
-	for _, u := range s.Users {
+	s.directory = make(map[string]ownership.User, len(s.users))
+	for _, u := range s.users {
 		s.directory[string(u.ID)] = u.Clone()
 	}
 	return s, nil
@@ -138,13 +132,13 @@ func (s *Seed) decodeUsers(d *strictjson.Decoder, raw json.RawMessage) {
 			Skills:    d.Strings(m["skills"], strictjson.Sub(p, "skills")),
 			Fields:    d.StringMap(m["fields"], strictjson.Sub(p, "fields")),
 		}
-		d.Unique(s.users, string(u.ID), len(s.Users), "users", strictjson.Sub(p, "id"))
+		d.Unique(s.userIdx, string(u.ID), len(s.users), "users", strictjson.Sub(p, "id"))
 		for k, role := range u.Roles {
-			if !s.Policy.HasRole(role) {
-				d.Errorf(strictjson.Index(strictjson.Sub(p, "roles"), k), "unknown role %q (the policy defines %s)", role, quoteList(s.Policy.RoleNames()))
+			if !s.policy.HasRole(role) {
+				d.Errorf(strictjson.Index(strictjson.Sub(p, "roles"), k), "unknown role %q (the policy defines %s)", role, quoteList(s.policy.RoleNames()))
 			}
 		}
-		s.Users = append(s.Users, u)
+		s.users = append(s.users, u)
 	}
 }
 
@@ -197,7 +191,7 @@ func (s *Seed) decodeTypes(d *strictjson.Decoder, raw json.RawMessage) {
 				continue
 			}
 			def.OwnerField = &of
-			mt, err := ownership.NewMatcher(of, s.Users)
+			mt, err := ownership.NewMatcher(of, s.users)
 			if err != nil {
 				d.Add(fmt.Errorf("%s: %w", fp, err))
 				continue
@@ -212,10 +206,10 @@ func (s *Seed) decodeTypes(d *strictjson.Decoder, raw json.RawMessage) {
 			}
 			s.matchers[t] = mt
 		}
-		if s.Types == nil {
-			s.Types = map[string]TypeDef{}
+		if s.types == nil {
+			s.types = map[string]TypeDef{}
 		}
-		s.Types[t] = def
+		s.types[t] = def
 	}
 }
 
@@ -224,7 +218,7 @@ func (s *Seed) decodeTypes(d *strictjson.Decoder, raw json.RawMessage) {
 func (s *Seed) list(d *strictjson.Decoder, es []ownership.Entry, path string) ownership.List {
 	for i, e := range es {
 		if e.UserID != "" {
-			if _, ok := s.users[string(e.UserID)]; !ok {
+			if _, ok := s.userIdx[string(e.UserID)]; !ok {
 				d.Errorf(strictjson.Sub(strictjson.Index(path, i), "user_id"), "unknown user %q", e.UserID)
 			}
 		}
@@ -251,7 +245,7 @@ func (s *Seed) decodeTemplates(d *strictjson.Decoder, raw json.RawMessage) {
 		}
 		t.Mode = decodeMode(d, m["mode"], strictjson.Sub(p, "mode"))
 		t.DefaultOwnership = s.list(d, decodeEntries(d, m["default_ownership"], strictjson.Sub(p, "default_ownership")), strictjson.Sub(p, "default_ownership"))
-		s.Templates = append(s.Templates, t)
+		s.templates = append(s.templates, t)
 	}
 }
 
@@ -275,7 +269,7 @@ func (s *Seed) decodeProfiles(d *strictjson.Decoder, raw json.RawMessage) {
 		pr := ownership.Profile{ID: d.String(m["id"], strictjson.Sub(p, "id"))}
 		d.Unique(seen, pr.ID, i, "profiles", strictjson.Sub(p, "id"))
 		pr.DefaultOwnership = s.list(d, decodeEntries(d, m["default_ownership"], strictjson.Sub(p, "default_ownership")), strictjson.Sub(p, "default_ownership"))
-		s.Profiles = append(s.Profiles, pr)
+		s.profiles = append(s.profiles, pr)
 	}
 }
 
@@ -286,7 +280,7 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 		p := strictjson.Index("records", i)
 		m := d.Object(r, p, "type", "id", "ownership", "parent", "mode", "fields")
 		if m == nil {
-			s.Records = append(s.Records, ownership.Record{})
+			s.records = append(s.records, ownership.Record{})
 			continue
 		}
 		rec := ownership.Record{
@@ -300,10 +294,10 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 		case rec.Ref.ID == "":
 			d.Errorf(strictjson.Sub(p, "id"), "missing or empty")
 		default:
-			if j, dup := s.records[rec.Ref]; dup {
+			if j, dup := s.recordIdx[rec.Ref]; dup {
 				d.Errorf(strictjson.Sub(p, "id"), "duplicate record %s (also records[%d])", rec.Ref, j)
 			} else {
-				s.records[rec.Ref] = i
+				s.recordIdx[rec.Ref] = i
 			}
 		}
 		if parent := d.String(m["parent"], strictjson.Sub(p, "parent")); parent != "" {
@@ -326,15 +320,15 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 		if rec.Mode == ownership.SyncWithParent && rec.Parent.IsZero() {
 			d.Errorf(strictjson.Sub(p, "parent"), "a record synced with its parent needs a parent")
 		}
-		s.Records = append(s.Records, rec)
+		s.records = append(s.records, rec)
 	}
 	// References between records, once all are known.
-	for i, rec := range s.Records {
+	for i, rec := range s.records {
 		if rec.Parent.IsZero() {
 			continue
 		}
 		p := strictjson.Sub(strictjson.Index("records", i), "parent")
-		if _, ok := s.records[rec.Parent]; !ok {
+		if _, ok := s.recordIdx[rec.Parent]; !ok {
 			d.Errorf(p, "record %s does not exist", parents[i])
 			continue
 		}
@@ -349,11 +343,11 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 				break // a loop above this record, reported at its members
 			}
 			chain = append(chain, cur)
-			j, ok := s.records[cur]
+			j, ok := s.recordIdx[cur]
 			if !ok {
 				break
 			}
-			cur = s.Records[j].Parent
+			cur = s.records[j].Parent
 		}
 	}
 }
@@ -362,11 +356,10 @@ func (s *Seed) decodeAssignment(d *strictjson.Decoder, raw json.RawMessage) {
 	if raw == nil {
 		return
 	}
-	rules, err := ownership.ParseRules(raw)
-	if err != nil {
+	if _, err := ownership.ParseRules(raw); err != nil {
 		d.Add(err)
 	} else {
-		s.Assignment, s.Rules = append(json.RawMessage(nil), raw...), rules
+		s.assignment = append(json.RawMessage(nil), raw...)
 	}
 	// Users named by rules must exist, whatever else is wrong.
 	var items []struct {
@@ -379,13 +372,13 @@ func (s *Seed) decodeAssignment(d *strictjson.Decoder, raw json.RawMessage) {
 	for i, it := range items {
 		p := strictjson.Index("assignment", i)
 		for k, u := range it.Team {
-			if _, ok := s.users[string(u)]; !ok {
+			if _, ok := s.userIdx[string(u)]; !ok {
 				d.Errorf(strictjson.Index(strictjson.Sub(p, "team"), k), "unknown user %q", u)
 			}
 		}
 		for _, t := range slices.Sorted(maps.Keys(it.Territories)) {
 			for k, u := range it.Territories[t] {
-				if _, ok := s.users[string(u)]; !ok {
+				if _, ok := s.userIdx[string(u)]; !ok {
 					d.Errorf(strictjson.Index(strictjson.Sub(strictjson.Sub(p, "territories"), t), k), "unknown user %q", u)
 				}
 			}
@@ -397,7 +390,7 @@ func (s *Seed) decodeAssignment(d *strictjson.Decoder, raw json.RawMessage) {
 // owners, then, when the records are sound (chains), synced copies down
 // the parent chains.
 func (s *Seed) resolve(d *strictjson.Decoder, chains bool) {
-	for i, r := range s.Records {
+	for i, r := range s.records {
 		if mt := s.matchers[r.Ref.Type]; mt != nil {
 			applied, err := mt.Apply(r)
 			if err != nil {
@@ -413,7 +406,7 @@ func (s *Seed) resolve(d *strictjson.Decoder, chains bool) {
 		return
 	}
 	st := seedStore{s}
-	for i, r := range s.Records {
+	for i, r := range s.records {
 		if r.Mode != ownership.SyncWithParent {
 			continue
 		}
@@ -443,6 +436,88 @@ func (st seedStore) Get(_ context.Context, ref ownership.Ref) (ownership.Record,
 // CompareAndSwap refuses: a seed is read-only.
 func (st seedStore) CompareAndSwap(context.Context, ownership.Record) (ownership.Record, error) {
 	return ownership.Record{}, fmt.Errorf("%w: a seed is read-only", ownership.ErrInvalid)
+}
+
+// Users returns the seed's users, in file order.
+func (s *Seed) Users() []ownership.User {
+	if s == nil {
+		return nil
+	}
+	out := make([]ownership.User, len(s.users))
+	for i, u := range s.users {
+		out[i] = u.Clone()
+	}
+	return out
+}
+
+// Policy returns the seed's policy, which never changes; a seed without
+// a "policy" section has one without roles.
+func (s *Seed) Policy() *ownership.Policy {
+	if s == nil || s.policy == nil {
+		return &ownership.Policy{}
+	}
+	return s.policy
+}
+
+// Types returns the seed's record type definitions, by type.
+func (s *Seed) Types() map[string]TypeDef {
+	if s == nil || s.types == nil {
+		return nil
+	}
+	out := make(map[string]TypeDef, len(s.types))
+	for t, def := range s.types {
+		if def.OwnerField != nil {
+			f := *def.OwnerField
+			def.OwnerField = &f
+		}
+		out[t] = def
+	}
+	return out
+}
+
+// Templates returns the seed's templates, in file order.
+func (s *Seed) Templates() []ownership.Template {
+	if s == nil {
+		return nil
+	}
+	return slices.Clone(s.templates)
+}
+
+// Profiles returns the seed's profiles, in file order.
+func (s *Seed) Profiles() []ownership.Profile {
+	if s == nil {
+		return nil
+	}
+	return slices.Clone(s.profiles)
+}
+
+// Records returns the seed's records as written in the file, in file
+// order: a synced record carries no list of its own, and a field-matched
+// record has its owner in its fields. [Seed.Record] returns one with its
+// effective ownership.
+func (s *Seed) Records() []ownership.Record {
+	if s == nil {
+		return nil
+	}
+	out := slices.Clone(s.records)
+	for i := range out {
+		out[i].Fields = maps.Clone(out[i].Fields)
+	}
+	return out
+}
+
+// Rules returns the seed's assignment rules, decoded afresh on each call
+// so that the state of one set (a round robin's turn) is not shared with
+// another; nil when the seed has none.
+func (s *Seed) Rules() ownership.Rules {
+	if s == nil || len(s.assignment) == 0 {
+		return nil
+	}
+	rules, err := ownership.ParseRules(s.assignment)
+	if err != nil {
+		return nil // not reached: Parse checked the section
+	}
+	return rules
 }
 
 // Record returns the record named by ref with its effective ownership: its
@@ -543,14 +618,14 @@ func (s *Seed) MarshalJSON() ([]byte, error) {
 	if s == nil {
 		s = &Seed{}
 	}
-	out := seedJSON{Policy: s.Policy, Types: s.Types, Templates: s.Templates, Profiles: s.Profiles, Users: []userJSON{}, Records: []recordJSON{}}
+	out := seedJSON{Policy: s.policy, Types: s.types, Templates: s.templates, Profiles: s.profiles, Users: []userJSON{}, Records: []recordJSON{}}
 	if out.Policy == nil {
 		out.Policy = &ownership.Policy{}
 	}
-	for _, u := range s.Users {
+	for _, u := range s.users {
 		out.Users = append(out.Users, userJSON(u))
 	}
-	for _, r := range s.Records {
+	for _, r := range s.records {
 		rj := recordJSON{Type: r.Ref.Type, ID: r.Ref.ID, Parent: r.Parent.String(), Fields: r.Fields}
 		if r.Mode != ownership.Independent {
 			rj.Mode = r.Mode.String()
@@ -561,9 +636,9 @@ func (s *Seed) MarshalJSON() ([]byte, error) {
 		}
 		out.Records = append(out.Records, rj)
 	}
-	if len(s.Assignment) > 0 {
+	if len(s.assignment) > 0 {
 		var buf bytes.Buffer
-		if err := json.Compact(&buf, s.Assignment); err != nil {
+		if err := json.Compact(&buf, s.assignment); err != nil {
 			return nil, err
 		}
 		out.Assignment = buf.Bytes()

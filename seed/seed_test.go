@@ -181,7 +181,7 @@ func TestSeedSmallErrors(t *testing.T) {
 		}
 	}
 	s, err := Parse([]byte(`{}`))
-	if err != nil || len(s.Records) != 0 {
+	if err != nil || len(s.Records()) != 0 {
 		t.Errorf("empty seed: %v", err)
 	}
 	if d := s.Decide("x", ownership.View, ownership.MustRef("a/b"), ""); d.Allowed {
@@ -261,21 +261,28 @@ func TestStrictJSONKeys(t *testing.T) {
 	}
 }
 
-// TestSeedAnswersSurviveEdits: changing a parsed seed's exported fields
-// (sorting its users for display, say) does not change its answers.
+// TestSeedAnswersSurviveEdits: changing what a parsed seed returns
+// (sorting its users for display, say) does not change the seed.
 func TestSeedAnswersSurviveEdits(t *testing.T) {
 	s, err := Parse(readSeed(t, "crm.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := s.Decide("rep1", ownership.Delete, ownership.MustRef("contact/c1"), "")
-	s.Users[0], s.Users[4] = s.Users[4], s.Users[0] // mia <-> root (admin)
-	s.Users[1].Roles[0] = "admin"
-	s.Policy = ownership.MustPolicy(map[string]ownership.RoleDef{"sales_rep": {Bypass: true}})
-	s.Records[0].Ownership = ownership.List{}
+	users, records := s.Users(), s.Records()
+	users[0], users[4] = users[4], users[0] // mia <-> root (admin)
+	users[1].Roles[0] = "admin"
+	records[0].Ownership = ownership.List{}
+	records[0].Fields = map[string]string{"x": "y"}
 	after := s.Decide("rep1", ownership.Delete, ownership.MustRef("contact/c1"), "")
 	if after != before || after.Allowed {
 		t.Fatalf("after edits: %v, before: %v", after, before)
+	}
+	if again := s.Users(); again[1].Roles[0] == "admin" || again[0].ID == users[0].ID {
+		t.Error("Users returned the seed's own users")
+	}
+	if again := s.Records(); again[0].Ownership.Len() == 0 {
+		t.Error("Records returned the seed's own records")
 	}
 	u, _ := s.User("rep1")
 	u.Roles[0] = "admin"
@@ -369,5 +376,21 @@ func TestOddSeeds(t *testing.T) {
 		if _, err := s.MarshalJSON(); err != nil {
 			t.Errorf("%s seed: MarshalJSON: %v", name, err)
 		}
+	}
+}
+
+// TestSeedRules: each call of Rules decodes the assignment section
+// afresh, so two managers built from one seed do not share a turn.
+func TestSeedRules(t *testing.T) {
+	s, err := Parse([]byte(`{"users": [{"id": "a"}, {"id": "b"}], "assignment": [{"rule": "round_robin", "team": ["a", "b"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, r2 := s.Rules(), s.Rules()
+	if len(r1) != 1 || len(r2) != 1 || r1[0] == r2[0] {
+		t.Fatalf("got %v and %v, want one rule each, not shared", r1, r2)
+	}
+	if empty, _ := Parse([]byte(`{}`)); empty.Rules() != nil {
+		t.Error("a seed without assignment has rules")
 	}
 }

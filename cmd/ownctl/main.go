@@ -447,11 +447,11 @@ func filter(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ownctl: user %q is not in the seed: nothing is reachable\n", f.user)
 		return exitDeny
 	}
-	pred := s.Policy.Filter(subj, a, f.recordType)
+	pred := s.Policy().Filter(subj, a, f.recordType)
 	if f.verbose {
 		fmt.Fprintf(stdout, "# %s\n", pred)
 	}
-	for _, raw := range s.Records {
+	for _, raw := range s.Records() {
 		r, _ := s.Record(raw.Ref)
 		if pred.Match(r) {
 			fmt.Fprintln(stdout, r.Ref)
@@ -481,12 +481,12 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return exitBad
 	}
 	matched := 0
-	for _, t := range s.Types {
+	for _, t := range s.Types() {
 		if t.OwnerField != nil {
 			matched++
 		}
 	}
 	fmt.Fprintf(stdout, "%s: ok: %d users, %d roles, %d record types with owner fields, %d templates, %d profiles, %d records, %d assignment rules\n",
-		f.seed, len(s.Users), len(s.Policy.RoleNames()), matched, len(s.Templates), len(s.Profiles), len(s.Records), len(s.Rules))
+		f.seed, len(s.Users()), len(s.Policy().RoleNames()), matched, len(s.Templates()), len(s.Profiles()), len(s.Records()), len(s.Rules()))
 	return exitAllow
 }
