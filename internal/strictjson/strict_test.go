@@ -139,3 +139,16 @@ func depthOf(data []byte) int {
 		}
 	}
 }
+
+// TestCheckDepthAllocs: the depth check allocates nothing on input it
+// accepts, however large.
+func TestCheckDepthAllocs(t *testing.T) {
+	in := []byte(`{"records": [` + strings.Repeat(`{"type": "t", "id": "1", "fields": {"x": [[["v"]]]}},`, 1000) + `{}]}`)
+	if n := testing.AllocsPerRun(20, func() {
+		if checkDepth(in) != nil {
+			t.Fatal("refused")
+		}
+	}); n != 0 {
+		t.Errorf("checkDepth: %v allocs, want 0", n)
+	}
+}
