@@ -96,6 +96,20 @@
 // before anything is decoded; each problem is a [*PathError] that wraps
 // [ErrInvalid] and names its path in the input.
 //
+// # Layout
+//
+// This package is the model and the decision engine: ownership lists,
+// scopes, policies, decisions, predicates, synced records, field-matched
+// owners, and the Manager that changes ownership over storage interfaces.
+// Layers above it import it and are never imported by it: package seed
+// (the seed file format), memstore (the in-memory store), storetest (the
+// conformance suite every store passes), cmd/ownctl (the command line),
+// and the modules sqlstore (PostgreSQL and SQLite) and bench. Layers below
+// it are internal: strictjson (the strict, path-naming JSON reader),
+// mailbox and casefold (the normalisers of field-matched owners), enum
+// (the text form of the enumerations) and sentinel (ErrInvalid, shared
+// with them). Each package's documentation describes its layer.
+//
 // A Policy never changes once built and is safe for concurrent use; so are
 // Lists, Predicates and Matchers. A Manager is safe for concurrent
 // use once configured.

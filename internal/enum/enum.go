@@ -1,8 +1,3 @@
-// Package enum is the text form shared by the small enumerations of the
-// library (Role, Action, Source, Mode, Reason, EventKind, Follow,
-// Normalizer): one names table per type, from which String, Valid, Parse,
-// MarshalText and UnmarshalText follow, so that every enumeration spells,
-// refuses and reports its values the same way.
 package enum
 
 import (

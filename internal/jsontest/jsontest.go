@@ -1,6 +1,3 @@
-// Package jsontest builds hostile JSON for the tests of every strict
-// reader: nesting of each shape at, just past and far past the depth
-// limit.
 package jsontest
 
 import "strings"
