@@ -24,7 +24,7 @@
 //   - [Unassigned]: it has no owner;
 //   - [Others]: someone else owns it.
 //
-// [Owned] is Own, [All] is every class, and any union works: a CRM sales rep
+// [All] is every class, and any union works: a CRM sales rep
 // views Own|Unassigned and updates Own. Followers never update or delete
 // through Own.
 //

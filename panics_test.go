@@ -359,7 +359,7 @@ func TestNoPanicValues(t *testing.T) {
 		ds := []ownership.Decision{{}}
 		for _, r := range badReasons {
 			for _, a := range badActions {
-				ds = append(ds, ownership.Decision{Reason: r, Action: a, Class: 255, Scope: 255, FieldScope: 255, SubjectRole: 255, Field: "f", Parent: ownership.Ref{Type: "a/b"}})
+				ds = append(ds, ownership.Decision{Reason: r, Action: a, Class: 255, Scope: 255, FieldScope: 255, ListRole: 255, Field: "f", Parent: ownership.Ref{Type: "a/b"}})
 			}
 		}
 		for r := ownership.Reason(0); r < 255; r++ {

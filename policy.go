@@ -484,9 +484,9 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 	d.Class = rel.class(a)
 	switch {
 	case rel.owner:
-		d.SubjectRole = Owner
+		d.ListRole = Owner
 	case rel.follower:
-		d.SubjectRole = Follower
+		d.ListRole = Follower
 	}
 	if len(s.Roles) == 0 {
 		d.Reason = ReasonNoRoles
@@ -503,7 +503,7 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		}
 		known = true
 		if ro.bypass {
-			d.Allowed, d.Reason, d.Role = true, ReasonBypass, name
+			d.Allowed, d.Reason, d.DecidingRole = true, ReasonBypass, name
 			return d
 		}
 		g := ro.grant(r.Ref.Type)
@@ -534,7 +534,7 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 				continue
 			}
 		}
-		d.Allowed, d.Role = true, name
+		d.Allowed, d.DecidingRole = true, name
 		switch a {
 		case Claim:
 			d.Reason = ReasonClaimable

@@ -193,8 +193,8 @@ func TestDecideRules(t *testing.T) {
 			if d.Allowed != c.allow || d.Reason != c.reason {
 				t.Fatalf("got %v, want allowed=%v reason=%v", d, c.allow, c.reason)
 			}
-			if c.allow && d.Role != c.role {
-				t.Errorf("got role %q, want %q", d.Role, c.role)
+			if c.allow && d.DecidingRole != c.role {
+				t.Errorf("got role %q, want %q", d.DecidingRole, c.role)
 			}
 			if err := d.Err(); (err == nil) != c.allow {
 				t.Errorf("Err() = %v, want nil iff allowed", err)

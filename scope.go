@@ -30,10 +30,15 @@ const (
 
 // Named scopes.
 const (
-	None  Scope = 0
-	Owned Scope = Own
-	All   Scope = Own | Unassigned | Others
+	None Scope = 0
+	All  Scope = Own | Unassigned | Others
 )
+
+// Owned is [Own] under a second name.
+//
+// Deprecated: use Own; a scope of the one class has one name. (Own's
+// String is still "Owned", the word explanations use.)
+const Owned = Own
 
 // Has reports whether s includes every class of c.
 func (s Scope) Has(c Scope) bool { return s&c == c && c != 0 }
