@@ -48,7 +48,7 @@ func (env AssignEnv) Candidate(ctx context.Context, id UserID, r Record) (bool, 
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("ownership: looking up %s: %w", id, err)
+		return false, wrapf(err, "looking up %s", id)
 	}
 	if u.Inactive {
 		return false, nil
@@ -75,7 +75,7 @@ func (rs Rules) Assign(ctx context.Context, env AssignEnv, r Record) (UserID, st
 		}
 		u, err := rule.Pick(ctx, env, r)
 		if err != nil {
-			return "", "", fmt.Errorf("ownership: assignment rule %s: %w", rule.RuleName(), err)
+			return "", "", wrapf(err, "assignment rule %s", rule.RuleName())
 		}
 		if u != "" {
 			return u, rule.RuleName(), nil
@@ -244,7 +244,7 @@ func (s *Skill) Pick(ctx context.Context, env AssignEnv, rec Record) (UserID, er
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("ownership: looking up %s: %w", id, err)
+			return "", wrapf(err, "looking up %s", id)
 		}
 		if slices.ContainsFunc(u.Skills, func(sk string) bool { return slices.Contains(tags, strings.ToLower(strings.TrimSpace(sk))) }) {
 			skilled = append(skilled, id)
@@ -302,7 +302,7 @@ func leastLoaded(ctx context.Context, env AssignEnv, rec Record, team []UserID, 
 		}
 		n, err := env.Counts.CountOwned(ctx, u, recordType)
 		if err != nil {
-			return "", fmt.Errorf("ownership: counting the records of %s: %w", u, err)
+			return "", wrapf(err, "counting the records of %s", u)
 		}
 		if bestN < 0 || n < bestN {
 			best, bestN = u, n

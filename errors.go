@@ -2,6 +2,8 @@ package ownership
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/ownershipkit/ownership/internal/sentinel"
 	"github.com/ownershipkit/ownership/internal/strictjson"
@@ -56,3 +58,42 @@ var (
 // [errors.As] finds the first, and the joined error's Unwrap() []error
 // lists them all.
 type PathError = strictjson.Error
+
+// prefix starts every error message of the package, once.
+const prefix = "ownership: "
+
+// wrapError puts context in front of an error it wraps: its message is the
+// context, then the wrapped message without its own "ownership: ", so
+// that however many layers wrap a problem its message says "ownership:"
+// once.
+type wrapError struct {
+	context string // "ownership: create contact/c1"
+	err     error
+	kind    error // a sentinel the error matches as well, or nil
+}
+
+// wrapf returns err in the context format names, as in
+// "ownership: reading contact/c1: not found: record contact/c1".
+func wrapf(err error, format string, args ...any) error {
+	return &wrapError{context: prefix + fmt.Sprintf(format, args...), err: err}
+}
+
+// wrapKindf is wrapf for an error that also matches kind, a sentinel
+// whose text opens the message, as in "ownership: propagation
+// incomplete: contact/c1 changed, ...: writing document/d1: conflict".
+func wrapKindf(kind, err error, format string, args ...any) error {
+	return &wrapError{context: kind.Error() + ": " + fmt.Sprintf(format, args...), err: err, kind: kind}
+}
+
+// Error returns the context and the wrapped message.
+func (e *wrapError) Error() string {
+	return e.context + ": " + strings.TrimPrefix(e.err.Error(), prefix)
+}
+
+// Unwrap returns the wrapped error, and the sentinel kind if any.
+func (e *wrapError) Unwrap() []error {
+	if e.kind == nil {
+		return []error{e.err}
+	}
+	return []error{e.kind, e.err}
+}

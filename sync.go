@@ -146,7 +146,7 @@ func Effective(ctx context.Context, rs RecordStore, r Record) (List, error) {
 			if errors.Is(err, ErrNotFound) {
 				return List{}, fmt.Errorf("%w: %s is synced with its parent %s, which does not exist", ErrNotFound, r.Ref, r.Parent)
 			}
-			return List{}, fmt.Errorf("ownership: reading %s, parent of %s: %w", r.Parent, r.Ref, err)
+			return List{}, wrapf(err, "reading %s, parent of %s", r.Parent, r.Ref)
 		}
 		r = parent
 	}
@@ -209,7 +209,7 @@ func (m *Manager) Propagate(ctx context.Context, parent Ref, opt PropagateOption
 		for _, p := range level {
 			for child, err := range ss.Children(ctx, p) {
 				if err != nil {
-					return rep, fmt.Errorf("ownership: listing the children of %s: %w", p, err)
+					return rep, wrapf(err, "listing the children of %s", p)
 				}
 				if seen[child.Ref] {
 					return rep, fmt.Errorf("%w: parent chain loops at %s (child of %s)", ErrInvalid, child.Ref, p)
@@ -259,7 +259,7 @@ func (m *Manager) bulkPropagate(ctx context.Context, ds DescendantSyncer, parent
 			if errors.Is(err, ErrNotFound) {
 				return rep, nil // deleted: nothing to follow
 			}
-			return rep, fmt.Errorf("ownership: reading %s: %w", parent, err)
+			return rep, wrapf(err, "reading %s", parent)
 		}
 		l, err := Effective(ctx, m.Store, root)
 		if err != nil {
@@ -274,7 +274,7 @@ func (m *Manager) bulkPropagate(ctx context.Context, ds DescendantSyncer, parent
 			}
 		}
 		if err != nil {
-			return rep, fmt.Errorf("ownership: propagating %s: %w", parent, err)
+			return rep, wrapf(err, "propagating %s", parent)
 		}
 		// The last run saw every descendant; those written by an earlier
 		// run count as changed, once.
@@ -330,7 +330,7 @@ func (rule syncRule) target(ctx context.Context, rs RecordStore, r Record) (List
 	}
 	parent, err := rs.Get(ctx, r.Parent)
 	if err != nil {
-		return List{}, false, fmt.Errorf("ownership: reading %s, parent of %s: %w", r.Parent, r.Ref, err)
+		return List{}, false, wrapf(err, "reading %s, parent of %s", r.Parent, r.Ref)
 	}
 	return parent.Ownership, true, nil
 }
@@ -421,7 +421,7 @@ func (m *Manager) Reconcile(ctx context.Context, records iter.Seq2[Record, error
 	}
 	for r, err := range records {
 		if err != nil {
-			return rep, fmt.Errorf("ownership: listing records to reconcile: %w", err)
+			return rep, wrapf(err, "listing records to reconcile")
 		}
 		if r.Mode != SyncWithParent {
 			continue
@@ -526,7 +526,7 @@ func (m *Manager) SyncUserDetails(ctx context.Context, u User) (SyncReport, erro
 	var refs []Ref
 	for ref, err := range ur.RecordsOf(ctx, u.ID) {
 		if err != nil {
-			return rep, fmt.Errorf("ownership: listing the records of %s: %w", u.ID, err)
+			return rep, wrapf(err, "listing the records of %s", u.ID)
 		}
 		refs = append(refs, ref)
 	}

@@ -72,7 +72,7 @@ func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt
 	var refs []Ref
 	for ref, err := range ur.RecordsOf(ctx, from) {
 		if err != nil {
-			return rep, fmt.Errorf("ownership: listing the records of %s: %w", from, err)
+			return rep, wrapf(err, "listing the records of %s", from)
 		}
 		if opt.Type == "" || ref.Type == opt.Type {
 			refs = append(refs, ref)
