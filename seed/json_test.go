@@ -195,9 +195,9 @@ var benchSizes = []struct {
 	size int
 }{{"10KB", 10 << 10}, {"100KB", 100 << 10}, {"1MB", 1 << 20}}
 
-// BenchmarkParseSeedHostile reads hostile input of growing size; time and
+// BenchmarkParseHostile reads hostile input of growing size; time and
 // bytes per operation grow (at most) linearly with it.
-func BenchmarkParseSeedHostile(b *testing.B) {
+func BenchmarkParseHostile(b *testing.B) {
 	for _, size := range benchSizes {
 		inputs := hostileInputs(size.size)
 		for _, name := range []string{"deep_arrays", "deep_objects", "deep_mixed", "deep_last", "wide_arrays", "wide_objects", "wide_mixed"} {
@@ -215,8 +215,8 @@ func BenchmarkParseSeedHostile(b *testing.B) {
 	}
 }
 
-// BenchmarkParseSeedLarge reads valid seeds of growing size.
-func BenchmarkParseSeedLarge(b *testing.B) {
+// BenchmarkParseLarge reads valid seeds of growing size.
+func BenchmarkParseLarge(b *testing.B) {
 	for _, size := range benchSizes {
 		in := bigSeed(size.size)
 		b.Run(size.name, func(b *testing.B) {

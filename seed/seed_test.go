@@ -189,7 +189,7 @@ func TestSeedSmallErrors(t *testing.T) {
 	}
 }
 
-// FuzzParseSeed: the decoder never panics, and whatever it accepts encodes
+// FuzzParse: the decoder never panics, and whatever it accepts encodes
 // to a seed that decodes and encodes to the same bytes.
 func FuzzParse(f *testing.F) {
 	// Seeds: the three model files, the broken one, and small shapes.
