@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+
+	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
 // A Rule picks the first owner of a new record that arrives unassigned (a
@@ -46,7 +48,7 @@ func (env AssignEnv) Candidate(ctx context.Context, id UserID, r Record) (bool, 
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("ownership: looking up %s: %w", id, err)
+		return false, wrapf(err, "looking up %s", id)
 	}
 	if u.Inactive {
 		return false, nil
@@ -73,7 +75,7 @@ func (rs Rules) Assign(ctx context.Context, env AssignEnv, r Record) (UserID, st
 		}
 		u, err := rule.Pick(ctx, env, r)
 		if err != nil {
-			return "", "", fmt.Errorf("ownership: assignment rule %s: %w", rule.RuleName(), err)
+			return "", "", wrapf(err, "assignment rule %s", rule.RuleName())
 		}
 		if u != "" {
 			return u, rule.RuleName(), nil
@@ -242,7 +244,7 @@ func (s *Skill) Pick(ctx context.Context, env AssignEnv, rec Record) (UserID, er
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("ownership: looking up %s: %w", id, err)
+			return "", wrapf(err, "looking up %s", id)
 		}
 		if slices.ContainsFunc(u.Skills, func(sk string) bool { return slices.Contains(tags, strings.ToLower(strings.TrimSpace(sk))) }) {
 			skilled = append(skilled, id)
@@ -300,7 +302,7 @@ func leastLoaded(ctx context.Context, env AssignEnv, rec Record, team []UserID, 
 		}
 		n, err := env.Counts.CountOwned(ctx, u, recordType)
 		if err != nil {
-			return "", fmt.Errorf("ownership: counting the records of %s: %w", u, err)
+			return "", wrapf(err, "counting the records of %s", u)
 		}
 		if bestN < 0 || n < bestN {
 			best, bestN = u, n
@@ -345,19 +347,22 @@ type ruleJSON struct {
 // objects nested more than 64 levels deep are refused.
 func ParseRules(data []byte) (Rules, error) {
 	var raw []json.RawMessage
-	if err := decodeStrict(data, &raw); err != nil {
-		return nil, fmt.Errorf("%w: assignment: want an array of rules: %v", ErrInvalid, err)
+	if err := strictjson.Decode(data, &raw); err != nil {
+		if e, ok := err.(*strictjson.Error); ok && e.Path == "" {
+			e.Msg = "want an array of rules: " + e.Msg
+		}
+		return nil, err
 	}
 	var rules Rules
 	var errs []error
 	bad := func(path, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: %s: %s", ErrInvalid, path, fmt.Sprintf(format, args...)))
+		errs = append(errs, strictjson.Errorf(path, format, args...))
 	}
 	for i, msg := range raw {
-		path := fmt.Sprintf("assignment[%d]", i)
+		path := strictjson.Index("assignment", i)
 		var j ruleJSON
-		if err := decodeStrict(msg, &j); err != nil {
-			bad(path, "%v", err)
+		if err := strictjson.Decode(msg, &j); err != nil {
+			errs = append(errs, strictjson.Within(path, err))
 			continue
 		}
 		needTeam := func() bool {

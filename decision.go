@@ -3,6 +3,8 @@ package ownership
 import (
 	"errors"
 	"fmt"
+
+	"github.com/ownershipkit/ownership/internal/enum"
 )
 
 // Reason is the code of the rule that decided a [Decision]. Codes are
@@ -93,6 +95,8 @@ const (
 	reasonEnd
 )
 
+var reasonNames = enum.New[Reason]("Reason", "reason", reasonName[:]...)
+
 var reasonName = [...]string{
 	ReasonBypass:               "bypass",
 	ReasonInScope:              "in_scope",
@@ -125,44 +129,24 @@ var reasonName = [...]string{
 	ReasonInvalidMode:          "invalid_mode",
 }
 
-// String returns the reason's code, such as "view_scope".
-func (r Reason) String() string {
-	if r > 0 && r < reasonEnd && reasonName[r] != "" {
-		return reasonName[r]
-	}
-	return fmt.Sprintf("Reason(%d)", uint8(r))
-}
+// String returns the reason's code, such as "view_scope", or "Reason(n)".
+func (r Reason) String() string { return reasonNames.String(r) }
 
 // Allows reports whether the reason is one for an allowed decision.
 func (r Reason) Allows() bool { return r > 0 && r < firstDenial }
 
-// ParseReason parses a reason code.
-func ParseReason(s string) (Reason, error) {
-	for i, n := range reasonName {
-		if n != "" && n == s {
-			return Reason(i), nil
-		}
-	}
-	return 0, fmt.Errorf("%w: unknown reason %q", ErrInvalid, s)
-}
+// Valid reports whether r is one of the reasons.
+func (r Reason) Valid() bool { return reasonNames.Valid(r) }
 
-// MarshalText implements [encoding.TextMarshaler].
-func (r Reason) MarshalText() ([]byte, error) {
-	if r == 0 || r >= reasonEnd || reasonName[r] == "" {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, r)
-	}
-	return []byte(r.String()), nil
-}
+// ParseReason parses a reason code, such as "view_scope".
+func ParseReason(s string) (Reason, error) { return reasonNames.Parse(s) }
+
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Reasons is an error rather than a string that would not parse.
+func (r Reason) MarshalText() ([]byte, error) { return reasonNames.MarshalText(r) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (r *Reason) UnmarshalText(b []byte) error {
-	v, err := ParseReason(string(b))
-	if err != nil {
-		return err
-	}
-	*r = v
-	return nil
-}
+func (r *Reason) UnmarshalText(b []byte) error { return reasonNames.UnmarshalText(r, b) }
 
 // Decision is the answer to one question "may S do A on R?": whether it is
 // allowed, the [Reason] code, and what the explanation needs. The zero
@@ -175,8 +159,9 @@ type Decision struct {
 	Record  Ref
 	// Field is the field asked about, or "".
 	Field string
-	// Role is the role that allowed the action, or "" for a denial.
-	Role string
+	// DecidingRole is the name of the policy role that allowed the
+	// action, or "" for a denial.
+	DecidingRole string
 	// Class is the record's class for the subject and action (Own,
 	// Unassigned or Others), or None when the decision came before it
 	// (an unknown action, a missing record).
@@ -189,9 +174,9 @@ type Decision struct {
 	FieldScope Scope
 	// Owner is the record's first owner, or "" when it is unassigned.
 	Owner UserID
-	// SubjectRole is the subject's role on the record's list, or zero when
-	// the subject is not on it.
-	SubjectRole Role
+	// ListRole is the subject's role on the record's ownership list,
+	// [Owner] or [Follower], or zero when the subject is not on it.
+	ListRole Role
 	// Parent is, for a record synced with its parent, the parent whose
 	// ownership the record follows: the explanation of a denial then
 	// points there, where the ownership can change. It is zero for an
@@ -372,7 +357,7 @@ func (d Decision) ForSubject() string {
 		}
 		return fmt.Sprintf("You follow %s, and followers may only view it; ask an owner to make you an owner.", this)
 	case ReasonAlreadyAssigned:
-		if d.SubjectRole == Owner {
+		if d.ListRole == Owner {
 			return fmt.Sprintf("You already own %s.", this)
 		}
 		return fmt.Sprintf("%s is already assigned to someone else; ask a manager to reassign it to you.", capitalize(this))
@@ -424,7 +409,7 @@ func (d Decision) through(state string) string {
 func (d Decision) ownState() string {
 	switch d.Class {
 	case Own:
-		if d.SubjectRole == Owner {
+		if d.ListRole == Owner {
 			return "you own it"
 		}
 		return "you follow it"
@@ -442,16 +427,16 @@ func (d Decision) ownState() string {
 func (d Decision) allowWhy() string {
 	switch d.Reason {
 	case ReasonBypass:
-		return "role " + d.Role + " bypasses ownership"
+		return "role " + d.DecidingRole + " bypasses ownership"
 	case ReasonInScope:
 		if d.Field != "" {
-			return fmt.Sprintf("%s, and role %s's %s scope covers it, for the record and for field %s", d.state(), d.Role, d.Action, d.Field)
+			return fmt.Sprintf("%s, and role %s's %s scope covers it, for the record and for field %s", d.state(), d.DecidingRole, d.Action, d.Field)
 		}
-		return fmt.Sprintf("%s, and role %s's %s scope covers it", d.state(), d.Role, d.Action)
+		return fmt.Sprintf("%s, and role %s's %s scope covers it", d.state(), d.DecidingRole, d.Action)
 	case ReasonClaimable:
-		return "it is unassigned and role " + d.Role + " may claim"
+		return "it is unassigned and role " + d.DecidingRole + " may claim"
 	case ReasonReassignable:
-		return fmt.Sprintf("role %s may reassign, and it may update this record (%s)", d.Role, d.state())
+		return fmt.Sprintf("role %s may reassign, and it may update this record (%s)", d.DecidingRole, d.state())
 	case ReasonOwnerManages:
 		return "you own it, and owners manage its owners and followers"
 	}
@@ -490,7 +475,7 @@ func (d Decision) denyWhy() string {
 	case ReasonFieldScope:
 		return fmt.Sprintf("%s and your %s scope for field %s is %s; %s", d.state(), d.Action, d.Field, d.FieldScope, d.scopeRemedy(d.Field))
 	case ReasonAlreadyAssigned:
-		if d.SubjectRole == Owner {
+		if d.ListRole == Owner {
 			return "you already own it; only unassigned records can be claimed"
 		}
 		return fmt.Sprintf("it is already assigned to %s; only unassigned records can be claimed, so ask %s or a manager to reassign it", d.Owner, d.Owner)

@@ -3,6 +3,8 @@ package ownership
 import (
 	"fmt"
 	"slices"
+
+	"github.com/ownershipkit/ownership/internal/enum"
 )
 
 // Source says how a record came to be, which decides its first owners.
@@ -27,43 +29,23 @@ const (
 	SourceImport
 )
 
-var sourceName = [...]string{"", "manual", "form", "api", "import"}
+var sourceNames = enum.New[Source]("Source", "creation source", "", "manual", "form", "api", "import")
 
 // String returns "manual", "form", "api", "import", or "Source(n)".
-func (s Source) String() string {
-	if s >= SourceManual && s <= SourceImport {
-		return sourceName[s]
-	}
-	return fmt.Sprintf("Source(%d)", uint8(s))
-}
+func (s Source) String() string { return sourceNames.String(s) }
 
-// ParseSource parses a source name.
-func ParseSource(s string) (Source, error) {
-	for i := SourceManual; i <= SourceImport; i++ {
-		if sourceName[i] == s {
-			return i, nil
-		}
-	}
-	return 0, fmt.Errorf("%w: creation source %q: want manual, form, api or import", ErrInvalid, s)
-}
+// Valid reports whether s is one of the four sources.
+func (s Source) Valid() bool { return sourceNames.Valid(s) }
 
-// MarshalText implements [encoding.TextMarshaler].
-func (s Source) MarshalText() ([]byte, error) {
-	if s < SourceManual || s > SourceImport {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, s)
-	}
-	return []byte(s.String()), nil
-}
+// ParseSource parses a source name: manual, form, api or import.
+func ParseSource(s string) (Source, error) { return sourceNames.Parse(s) }
+
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Sources is an error rather than a string that would not parse.
+func (s Source) MarshalText() ([]byte, error) { return sourceNames.MarshalText(s) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (s *Source) UnmarshalText(b []byte) error {
-	v, err := ParseSource(string(b))
-	if err != nil {
-		return err
-	}
-	*s = v
-	return nil
-}
+func (s *Source) UnmarshalText(b []byte) error { return sourceNames.UnmarshalText(s, b) }
 
 // Template describes how records of a type are created from it: the
 // default ownership they inherit, and for child records such as documents

@@ -24,7 +24,7 @@
 //   - [Unassigned]: it has no owner;
 //   - [Others]: someone else owns it.
 //
-// [Owned] is Own, [All] is every class, and any union works: a CRM sales rep
+// [All] is every class, and any union works: a CRM sales rep
 // views Own|Unassigned and updates Own. Followers never update or delete
 // through Own.
 //
@@ -92,17 +92,33 @@
 // records they may not see) and keeps the administrator's explanations
 // for the audit log.
 //
-// # Seed files
+// # Seed files and JSON
 //
-// [ParseSeed] reads the JSON seed format (users, policy, types, templates,
-// profiles, records, assignment) strictly, reporting every problem by its
-// path; cmd/ownctl answers questions about a seed from the command line.
-// Every strict reader of JSON in the package refuses arrays and objects
-// nested more than 64 levels deep, an error wrapping [ErrInvalid] that
-// names the path where the limit was reached; the depth is checked in one
-// pass over the input before it is decoded.
+// Package seed reads the JSON seed format (users, policy, types,
+// templates, profiles, records, assignment) on top of this package;
+// cmd/ownctl answers questions about a seed from the command line. Every
+// strict reader of JSON ([Policy.UnmarshalJSON], [PolicyDef.UnmarshalJSON],
+// [List.UnmarshalJSON], [ParseRules], [OwnerField.UnmarshalJSON] and the
+// seed's) refuses unknown and miscased fields, keys given twice, and
+// arrays and objects nested more than 64 levels deep, checked in one pass
+// before anything is decoded; each problem is a [*PathError] that wraps
+// [ErrInvalid] and names its path in the input.
+//
+// # Layout
+//
+// This package is the model and the decision engine: ownership lists,
+// scopes, policies, decisions, predicates, synced records, field-matched
+// owners, and the Manager that changes ownership over storage interfaces.
+// Layers above it import it and are never imported by it: package seed
+// (the seed file format), memstore (the in-memory store), storetest (the
+// conformance suite every store passes), cmd/ownctl (the command line),
+// and the modules sqlstore (PostgreSQL and SQLite) and bench. Layers below
+// it are internal: strictjson (the strict, path-naming JSON reader),
+// mailbox and casefold (the normalisers of field-matched owners), enum
+// (the text form of the enumerations) and sentinel (ErrInvalid, shared
+// with them). Each package's documentation describes its layer.
 //
 // A Policy never changes once built and is safe for concurrent use; so are
-// Lists, Predicates, Matchers and Seeds. A Manager is safe for concurrent
+// Lists, Predicates and Matchers. A Manager is safe for concurrent
 // use once configured.
 package ownership

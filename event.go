@@ -2,9 +2,10 @@ package ownership
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/ownershipkit/ownership/internal/enum"
 )
 
 // EventKind names the operation that changed a record's ownership.
@@ -26,44 +27,24 @@ const (
 	eventKindEnd
 )
 
-var eventKindName = [...]string{"", "created", "claimed", "reassigned", "owner_added", "follower_added",
-	"removed", "ownership_set", "transferred", "synced", "mode_changed", "details_synced"}
+var eventKindNames = enum.New[EventKind]("EventKind", "event kind", "", "created", "claimed", "reassigned", "owner_added", "follower_added",
+	"removed", "ownership_set", "transferred", "synced", "mode_changed", "details_synced")
 
-// String returns the kind's name, such as "claimed".
-func (k EventKind) String() string {
-	if k > 0 && k < eventKindEnd {
-		return eventKindName[k]
-	}
-	return fmt.Sprintf("EventKind(%d)", uint8(k))
-}
+// String returns the kind's name, such as "claimed", or "EventKind(n)".
+func (k EventKind) String() string { return eventKindNames.String(k) }
+
+// Valid reports whether k is one of the event kinds.
+func (k EventKind) Valid() bool { return eventKindNames.Valid(k) }
 
 // ParseEventKind parses an event kind's name, such as "claimed".
-func ParseEventKind(s string) (EventKind, error) {
-	for k := EventCreated; k < eventKindEnd; k++ {
-		if eventKindName[k] == s {
-			return k, nil
-		}
-	}
-	return 0, fmt.Errorf("%w: event kind %q", ErrInvalid, s)
-}
+func ParseEventKind(s string) (EventKind, error) { return eventKindNames.Parse(s) }
 
-// MarshalText implements [encoding.TextMarshaler].
-func (k EventKind) MarshalText() ([]byte, error) {
-	if k == 0 || k >= eventKindEnd {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, k)
-	}
-	return []byte(k.String()), nil
-}
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the EventKinds is an error rather than a string that would not parse.
+func (k EventKind) MarshalText() ([]byte, error) { return eventKindNames.MarshalText(k) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (k *EventKind) UnmarshalText(b []byte) error {
-	v, err := ParseEventKind(string(b))
-	if err != nil {
-		return err
-	}
-	*k = v
-	return nil
-}
+func (k *EventKind) UnmarshalText(b []byte) error { return eventKindNames.UnmarshalText(k, b) }
 
 // Event reports one committed change of a record: who did what, the
 // ownership before and after, and when. Events are emitted after the write

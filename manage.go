@@ -92,7 +92,7 @@ func (m *Manager) afterChange(ctx context.Context, rec Record) error {
 		_, err = m.Propagate(ctx, ref, PropagateOptions{})
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %s changed, but not all its synced children followed; run Propagate or Reconcile: %w", ErrPropagation, ref, err)
+		return wrapKindf(ErrPropagation, err, "%s changed, but not all its synced children followed; run Propagate or Reconcile", ref)
 	}
 	return nil
 }
@@ -151,7 +151,7 @@ func (m *Manager) subjectEntry(ctx context.Context, by Subject, a Action, ref Re
 		if errors.Is(err, ErrNotFound) {
 			return Entry{}, Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonUnknownSubject}.Err()
 		}
-		return Entry{}, fmt.Errorf("ownership: looking up %s: %w", by.ID, err)
+		return Entry{}, wrapf(err, "looking up %s", by.ID)
 	}
 	return u.Entry(r), nil
 }
@@ -167,7 +167,7 @@ func (m *Manager) entryFor(ctx context.Context, id UserID, r Role) (Entry, error
 	}
 	u, err := m.Users.User(ctx, id)
 	if err != nil {
-		return Entry{}, fmt.Errorf("ownership: user %s: %w", id, err)
+		return Entry{}, wrapf(err, "user %s", id)
 	}
 	return u.Entry(r), nil
 }
@@ -211,7 +211,7 @@ func (m *Manager) change(ctx context.Context, by UserID, ref Ref, a Action, kind
 			if errors.Is(err, ErrNotFound) {
 				return Record{}, Decision{Subject: by, Action: a, Record: ref, Reason: ReasonNotFound}.Err()
 			}
-			return Record{}, fmt.Errorf("ownership: reading %s: %w", ref, err)
+			return Record{}, wrapf(err, "reading %s", ref)
 		}
 		next, err := fn(cur)
 		if err != nil {
@@ -229,10 +229,10 @@ func (m *Manager) change(ctx context.Context, by UserID, ref Ref, a Action, kind
 			return stored, nil
 		}
 		if !errors.Is(err, ErrConflict) {
-			return Record{}, fmt.Errorf("ownership: writing %s: %w", ref, err)
+			return Record{}, wrapf(err, "writing %s", ref)
 		}
 		if attempt >= m.maxAttempts() {
-			return Record{}, fmt.Errorf("ownership: %s changed %d times while %v was being applied; try again: %w", ref, attempt, kind, err)
+			return Record{}, wrapf(err, "%s changed %d times while %v was being applied; try again", ref, attempt, kind)
 		}
 		runtime.Gosched()
 	}
@@ -318,13 +318,13 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 	if c.Source == SourceManual && m.Users != nil && c.Creator.ID != "" {
 		u, err := m.Users.User(ctx, c.Creator.ID)
 		if err != nil {
-			return Record{}, fmt.Errorf("ownership: create %s: creator: %w", r.Ref, err)
+			return Record{}, wrapf(err, "create %s: creator", r.Ref)
 		}
 		c.Creator = u
 	}
 	l, err := InitialOwnership(c)
 	if err != nil {
-		return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
+		return Record{}, wrapf(err, "create %s", r.Ref)
 	}
 	if r.Mode == SyncWithParent {
 		if r.Parent.IsZero() {
@@ -332,7 +332,7 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 		}
 		parent, err := m.Store.Get(ctx, r.Parent)
 		if err != nil {
-			return Record{}, fmt.Errorf("ownership: create %s: parent %s: %w", r.Ref, r.Parent, err)
+			return Record{}, wrapf(err, "create %s: parent %s", r.Ref, r.Parent)
 		}
 		l = parent.Ownership
 	}
@@ -344,7 +344,7 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 		probe.Ownership = l
 		owner, name, err := m.Rules.Assign(ctx, env, probe)
 		if err != nil {
-			return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
+			return Record{}, wrapf(err, "create %s", r.Ref)
 		}
 		if owner != "" {
 			if l, err = l.With(Entry{UserID: owner, Role: Owner}); err != nil {
@@ -354,7 +354,7 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 		}
 	}
 	if l, err = m.fillDetails(ctx, l); err != nil {
-		return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
+		return Record{}, wrapf(err, "create %s", r.Ref)
 	}
 	r.Ownership, r.Version = l, 0
 	stored, err := m.write(ctx, r, Event{
@@ -362,13 +362,13 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 		Assigned: l.OwnersAdded(List{}), Rule: rule,
 	})
 	if err != nil {
-		return Record{}, fmt.Errorf("ownership: create %s: %w", r.Ref, err)
+		return Record{}, wrapf(err, "create %s", r.Ref)
 	}
 	if stored.Mode == SyncWithParent {
 		// The parent may have changed between the copy and the write, and
 		// its propagation may not have seen this record yet: check again.
 		if _, err := m.syncOne(ctx, nil, stored.Ref, syncRule{}); err != nil {
-			return stored, fmt.Errorf("%w: %s was created, but may lag behind its parent; run Reconcile: %w", ErrPropagation, stored.Ref, err)
+			return stored, wrapKindf(ErrPropagation, err, "%s was created, but may lag behind its parent; run Reconcile", stored.Ref)
 		}
 		return m.Store.Get(ctx, stored.Ref)
 	}
@@ -448,7 +448,7 @@ func (m *Manager) target(ctx context.Context, by Subject, ref Ref, to UserID) (U
 	case errors.Is(err, ErrNotFound):
 		return User{}, deny(ReasonUnknownTarget)
 	case err != nil:
-		return User{}, fmt.Errorf("ownership: looking up %s: %w", to, err)
+		return User{}, wrapf(err, "looking up %s", to)
 	case u.Inactive:
 		return User{}, deny(ReasonInactiveTarget)
 	}

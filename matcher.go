@@ -8,6 +8,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ownershipkit/ownership/internal/casefold"
+	"github.com/ownershipkit/ownership/internal/enum"
+	"github.com/ownershipkit/ownership/internal/mailbox"
+	"github.com/ownershipkit/ownership/internal/strictjson"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -43,50 +47,24 @@ const (
 	NormalizeEmail
 )
 
-var normalizerName = [...]string{"exact", "casefold", "email"}
+var normalizerNames = enum.New[Normalizer]("Normalizer", "normalize", "exact", "casefold", "email").EmptyIsZero()
 
 // String returns "exact", "casefold", "email", or "Normalizer(n)".
-func (n Normalizer) String() string {
-	if n.Valid() {
-		return normalizerName[n]
-	}
-	return fmt.Sprintf("Normalizer(%d)", uint8(n))
-}
+func (n Normalizer) String() string { return normalizerNames.String(n) }
 
 // Valid reports whether n is one of the three normalisers.
-func (n Normalizer) Valid() bool { return n <= NormalizeEmail }
+func (n Normalizer) Valid() bool { return normalizerNames.Valid(n) }
 
 // ParseNormalizer parses "exact", "casefold" or "email". The empty string
 // is [NormalizeExact], the zero value, as an omitted JSON field is.
-func ParseNormalizer(s string) (Normalizer, error) {
-	if s == "" {
-		return NormalizeExact, nil
-	}
-	for i, name := range normalizerName {
-		if s == name {
-			return Normalizer(i), nil
-		}
-	}
-	return 0, fmt.Errorf("%w: normalize %q: want \"exact\", \"casefold\" or \"email\"", ErrInvalid, s)
-}
+func ParseNormalizer(s string) (Normalizer, error) { return normalizerNames.Parse(s) }
 
-// MarshalText implements [encoding.TextMarshaler].
-func (n Normalizer) MarshalText() ([]byte, error) {
-	if !n.Valid() {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, n)
-	}
-	return []byte(n.String()), nil
-}
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Normalizers is an error rather than a string that would not parse.
+func (n Normalizer) MarshalText() ([]byte, error) { return normalizerNames.MarshalText(n) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (n *Normalizer) UnmarshalText(b []byte) error {
-	v, err := ParseNormalizer(string(b))
-	if err != nil {
-		return err
-	}
-	*n = v
-	return nil
-}
+func (n *Normalizer) UnmarshalText(b []byte) error { return normalizerNames.UnmarshalText(n, b) }
 
 // OwnerField configures field-matched ownership for one record type: the
 // owner of a record is the user whose User field, normalised, equals the
@@ -138,11 +116,8 @@ type ownerFieldJSON OwnerField
 // nesting more than 64 levels deep) and validates it.
 func (f *OwnerField) UnmarshalJSON(b []byte) error {
 	var v OwnerField
-	if err := decodeStrict(b, (*ownerFieldJSON)(&v)); err != nil {
-		if errors.Is(err, ErrInvalid) {
-			return err // a bad normaliser says so itself
-		}
-		return fmt.Errorf("%w: owner_field: %v", ErrInvalid, err)
+	if err := strictjson.Decode(b, (*ownerFieldJSON)(&v)); err != nil {
+		return err
 	}
 	if err := v.Validate(); err != nil {
 		return err
@@ -181,7 +156,7 @@ func (f OwnerField) Canonical(value string) (string, error) {
 	case NormalizeExact:
 		return value, nil
 	case NormalizeCasefold:
-		return string(appendFold(nil, value)), nil
+		return string(casefold.Append(nil, value)), nil
 	case NormalizeEmail:
 		return CanonicalEmail(value, f.CaseSensitiveLocal)
 	}
@@ -269,9 +244,9 @@ func NewMatcher(f OwnerField, users []User) (*Matcher, error) {
 		}
 		key, err := f.Canonical(v)
 		if err != nil {
-			var ae *addrError
+			var ae *mailbox.Error
 			if errors.As(err, &ae) {
-				err = fmt.Errorf("%w: %s (%s): %s", ErrInvalid, userFieldPath(i, f.User), u.ID, ae.detail())
+				err = fmt.Errorf("%w: %s (%s): %s", ErrInvalid, userFieldPath(i, f.User), u.ID, ae.Detail())
 			}
 			problems = append(problems, problem{i, err})
 			continue
@@ -400,7 +375,7 @@ const noSlot = int(^uint(0) >> 1)
 // form always fits the buffer; a case-folded one fits unless the directory
 // has keys longer than the buffer, and a fold that outgrows every key
 // stops early.)
-func (m *Matcher) lookup(value string) (int, *addrError) {
+func (m *Matcher) lookup(value string) (int, *mailbox.Error) {
 	f := &m.field
 	if f.blank(value) {
 		return noSlot, nil
@@ -414,13 +389,13 @@ func (m *Matcher) lookup(value string) (int, *addrError) {
 		slot, ok = m.index[value]
 	case NormalizeCasefold:
 		var buf [256]byte
-		b, fits := appendFoldMax(buf[:0], value, m.maxKey)
+		b, fits := casefold.AppendMax(buf[:0], value, m.maxKey)
 		if fits {
 			slot, ok = m.index[string(b)]
 		}
 	case NormalizeEmail:
-		var buf [maxAddress + 2]byte
-		b, err := appendCanonicalEmail(buf[:0], value, f.CaseSensitiveLocal)
+		var buf [mailbox.MaxAddress + 2]byte
+		b, err := mailbox.AppendCanonical(buf[:0], value, f.CaseSensitiveLocal)
 		if err != nil {
 			return noSlot, err
 		}
@@ -450,7 +425,7 @@ func (m *Matcher) ambiguous(value, where string, s *sharedValue) error {
 		where += " "
 	}
 	return fmt.Errorf("%w: %s%q matches %d users by %s %q: %s%s; the user field must be unique",
-		ErrAmbiguous, where, clip(value), len(s.users), m.field.User, s.key, strings.Join(ids, ", "), more)
+		ErrAmbiguous, where, mailbox.Clip(value), len(s.users), m.field.User, s.key, strings.Join(ids, ", "), more)
 }
 
 // where names a record's field in messages: `contract/k1 field "customer_email"`.
@@ -500,7 +475,7 @@ func (m *Matcher) Ownership(r Record) (List, error) {
 	slot, aerr := m.lookup(v)
 	switch {
 	case aerr != nil:
-		return List{}, fmt.Errorf("%w: %s: %s", ErrInvalid, m.where(&r), aerr.detail())
+		return List{}, fmt.Errorf("%w: %s: %s", ErrInvalid, m.where(&r), aerr.Detail())
 	case slot == noSlot:
 		return List{}, nil
 	case slot >= 0:
@@ -593,7 +568,7 @@ func lookalikeKey(k string) string {
 	}
 	at := strings.LastIndexByte(k, '@')
 	local, domain := k[:at], k[at+1:]
-	if u, err := idnaProfile.ToUnicode(domain); err == nil {
+	if u, err := mailbox.ToUnicode(domain); err == nil {
 		domain = u
 	}
 	return nfkcFold(local) + "@" + nfkcFold(domain)
@@ -603,7 +578,7 @@ func lookalikeKey(k string) string {
 func appendLowerASCII(dst []byte, s string) []byte {
 	start := len(dst)
 	dst = append(dst, s...)
-	lowerASCII(dst[start:])
+	mailbox.LowerASCII(dst[start:])
 	return dst
 }
 
@@ -622,4 +597,66 @@ func plainKey(k string) bool {
 // again, since folding can undo it.
 func nfkcFold(s string) string {
 	return norm.NFKC.String(cases.Fold().String(norm.NFKC.String(s)))
+}
+
+// CanonicalEmail returns the canonical form of the one email address in s,
+// which is how [NormalizeEmail] compares values: "John G. Smith
+// <JOHN@X.io>", "<john@x.io>" and "john@x.io (work)" all give
+// "john@x.io".
+//
+// s must be exactly one RFC 5322 mailbox: an address ("local@domain"),
+// optionally in angle brackets after a display name, with comments and
+// white space (including folded lines) around its parts. The display name
+// and the comments are dropped. Obsolete syntax is refused except for dots
+// in unquoted display names ("John G. Smith"), which mail clients still
+// write. UTF-8 is accepted where RFC 6532 allows it.
+//
+// The canonical form is the bare address. Its parts are compared as mail
+// systems compare them, and no further: where they disagree, two
+// addresses are kept apart, because a false split leaves a record
+// unassigned, visibly, while a false merge gives one user's records to
+// another or makes them ownerless.
+//
+// The domain is an IDNA domain name (UTS #46 with nontransitional
+// processing, which treats ß and ς as IDNA2008 does) in its ASCII form:
+// "BÜCHER.de", "bücher.de" and "XN--BCHER-KVA.de" all give
+// "xn--bcher-kva.de". The ASCII form, not the Unicode one, is canonical
+// because it is what DNS uses and every mail server accepts, because RFC
+// 5321's length limits apply to it, and because an A-label has exactly
+// one spelling, so keys compare byte for byte. Nontransitional processing
+// keeps "ς" (final sigma) apart from "σ" and "ß" apart from "ss":
+// "σας.gr" and "σασ.gr" are different domains, as are "straße.de" and
+// "strasse.de" ("STRAẞE.de", with a capital sharp s, is "strasse.de" under
+// UTS #46). A domain that IDNA refuses (a character outside letters,
+// digits and '-' such as '_', a label that begins or ends with '-' or has
+// "--" in its third and fourth places without being an A-label, an
+// A-label that does not decode to a valid U-label, a label longer than 63
+// bytes, an empty label after mapping) makes the address invalid. Domain
+// literals ("[192.0.2.1]") are kept with ASCII letters in lower case and
+// white space removed.
+//
+// The local part is kept as written but for two things. ASCII letters are
+// lowered unless caseSensitiveLocal is set: mail systems treat John@ and
+// john@ as one mailbox, but not ſam@ and sam@ or a Kelvin sign K and k, so
+// no other case folding is applied. Non-ASCII text is put in Unicode
+// normalisation form C, so that a composed "é" and an "e" followed by a
+// combining accent are equal; characters that NFC would replace by another
+// single character, the aliases such as U+212A KELVIN SIGN (K), U+2126
+// OHM SIGN (Ω), U+212B ANGSTROM SIGN (Å) and the CJK compatibility
+// ideographs, are kept as written, since NFC would make them equal to the
+// letter they look like. [Matcher.Problems] reports directory addresses
+// that differ only by the folding left out here. A quoted local part loses
+// its quotes when it does not need them ("john.smith"@x.io is
+// john.smith@x.io) and is otherwise quoted with the fewest escapes.
+//
+// The canonical form of a canonical form is itself.
+//
+// Anything that is not one address is an error wrapping [ErrInvalid] that
+// quotes s and says what is wrong and where: an empty value, a missing '@',
+// a second address, unbalanced quotes, comments or brackets, text after the
+// address, an empty or over-long part (more than 64 bytes of local part or
+// 254 of address, counted in the canonical form), a domain IDNA refuses,
+// control characters or invalid UTF-8.
+func CanonicalEmail(s string, caseSensitiveLocal bool) (string, error) {
+	return mailbox.Canonical(s, caseSensitiveLocal)
 }

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ownershipkit/ownership/internal/jsontest"
+	"github.com/ownershipkit/ownership/internal/strictjson"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -83,7 +86,7 @@ func FuzzOwnerFieldJSON(f *testing.F) {
 	f.Add(`{"record": "k", "user": "email", "normalize": "email", "case_sensitive_local": true}`)
 	f.Add(`{"record": "assignee", "user": "login", "normalize": ""}`) // empty is exact
 	f.Add(`{"record": "a", "user": "b", "normalize": null}`)          // null leaves the zero value
-	for _, in := range deepInputs(`{"record": X, "user": "b"}`) {
+	for _, in := range jsontest.DeepInputs(`{"record": X, "user": "b"}`, strictjson.MaxDepth) {
 		f.Add(in)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -395,15 +398,39 @@ func TestMatcherCopiesDirectory(t *testing.T) {
 
 func TestMatcherConcurrent(t *testing.T) {
 	m := MustMatcher(emailField, matcherUsers)
+	values := []string{"Ann <ann@x.io>", "eve@x.io", "bad", "bob@x.io", "ANN@X.IO", "", "zed@x.io"}
+	type answer struct {
+		list string
+		err  string
+	}
+	ask := func(v string) answer {
+		r, err := m.Apply(Record{Ref: MustRef("contract/k"), Fields: map[string]string{"customer_email": v}})
+		a := answer{list: r.Ownership.String()}
+		if err != nil {
+			a.err = err.Error()
+		}
+		return a
+	}
+	want := make([]answer, len(values))
+	for i, v := range values {
+		want[i] = ask(v)
+	}
+	// The answers differ from each other, so that a lookup returning
+	// another value's answer is caught.
+	if want[0].list != "[ann:owner]" || want[3].list != "[bob:owner]" || want[1].err == "" || want[2].err == "" || want[6].list != "[]" {
+		t.Fatalf("serial answers: %+v", want)
+	}
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range 200 {
-				v := []string{"Ann <ann@x.io>", "eve@x.io", "bad", "bob@x.io"}[(i+j)%4]
-				r, _ := m.Apply(Record{Ref: MustRef("contract/k"), Fields: map[string]string{"customer_email": v}})
-				_ = r.Ownership.FirstOwner()
+				k := (i + j) % len(values)
+				if got := ask(values[k]); got != want[k] {
+					t.Errorf("goroutine %d: Apply(%q) = %+v, want %+v as in a serial run", i, values[k], got, want[k])
+					return
+				}
 			}
 		}()
 	}
@@ -425,6 +452,7 @@ func TestMatcherAllocs(t *testing.T) {
 		"casefold OwnerOf":    func() { cf.OwnerOf("BOB") },
 		"exact OwnerOf":       func() { ex.OwnerOf("ann") },
 		"Owner":               func() { em.Owner(r) },
+		"Ownership":           func() { em.Ownership(r) },
 		"Apply and Can": func() {
 			a, _ := em.Apply(r)
 			if !p.Can(s, Update, a) {

@@ -6,6 +6,9 @@ import (
 	"hash/maphash"
 	"iter"
 	"slices"
+
+	"github.com/ownershipkit/ownership/internal/enum"
+	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
 // UserID identifies a user of the host application. The empty UserID means
@@ -24,49 +27,23 @@ const (
 	Owner
 )
 
+var roleNames = enum.New[Role]("Role", "role", "", "follower", "owner")
+
 // String returns "owner", "follower", or "Role(n)" for an invalid role.
-func (r Role) String() string {
-	switch r {
-	case Owner:
-		return "owner"
-	case Follower:
-		return "follower"
-	}
-	return fmt.Sprintf("Role(%d)", uint8(r))
-}
+func (r Role) String() string { return roleNames.String(r) }
 
 // Valid reports whether r is [Owner] or [Follower].
-func (r Role) Valid() bool { return r == Owner || r == Follower }
+func (r Role) Valid() bool { return roleNames.Valid(r) }
 
 // ParseRole parses "owner" or "follower".
-func ParseRole(s string) (Role, error) {
-	switch s {
-	case "owner":
-		return Owner, nil
-	case "follower":
-		return Follower, nil
-	}
-	return 0, fmt.Errorf("%w: role %q: want \"owner\" or \"follower\"", ErrInvalid, s)
-}
+func ParseRole(s string) (Role, error) { return roleNames.Parse(s) }
 
-// MarshalText implements [encoding.TextMarshaler]. An invalid role is an
-// error rather than a silently written string.
-func (r Role) MarshalText() ([]byte, error) {
-	if !r.Valid() {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, r)
-	}
-	return []byte(r.String()), nil
-}
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Roles is an error rather than a string that would not parse.
+func (r Role) MarshalText() ([]byte, error) { return roleNames.MarshalText(r) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (r *Role) UnmarshalText(b []byte) error {
-	v, err := ParseRole(string(b))
-	if err != nil {
-		return err
-	}
-	*r = v
-	return nil
-}
+func (r *Role) UnmarshalText(b []byte) error { return roleNames.UnmarshalText(r, b) }
 
 // Entry is one user's place on a record's ownership list. Email and the
 // names are the user's details, copied from the directory so that lists can
@@ -416,8 +393,8 @@ func (l List) MarshalJSON() ([]byte, error) {
 // arrays and objects nested more than 64 levels deep.
 func (l *List) UnmarshalJSON(b []byte) error {
 	var raw []Entry
-	if err := decodeStrict(b, &raw); err != nil {
-		return fmt.Errorf("%w: ownership: %v", ErrInvalid, err)
+	if err := strictjson.Decode(b, &raw); err != nil {
+		return err
 	}
 	v, err := NewList(raw...)
 	if err != nil {

@@ -3,7 +3,12 @@ package ownership
 import (
 	"encoding/json"
 	"errors"
+	"os/exec"
+	"strings"
 	"testing"
+
+	"github.com/ownershipkit/ownership/internal/jsontest"
+	"github.com/ownershipkit/ownership/internal/strictjson"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -219,7 +224,7 @@ func FuzzListJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	for _, tmpl := range []string{`X`, `[{"user_id":X,"role":"owner"}]`} {
-		for _, in := range deepInputs(tmpl) {
+		for _, in := range jsontest.DeepInputs(tmpl, strictjson.MaxDepth) {
 			f.Add([]byte(in))
 		}
 	}
@@ -244,4 +249,24 @@ func FuzzListJSON(f *testing.F) {
 			t.Fatalf("round trip of %s: %v, %v", out, back, err)
 		}
 	})
+}
+
+// TestDependenciesRunOneWay: the root package, the model, imports only
+// internal packages of the module; the layers above it (seed, memstore,
+// the command) import it, never the other way round.
+func TestDependenciesRunOneWay(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	out, err := exec.Command(gobin, "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	const module = "github.com/ownershipkit/ownership/"
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, module) && !strings.HasPrefix(pkg, module+"internal/") {
+			t.Errorf("the root package depends on %s", pkg)
+		}
+	}
 }

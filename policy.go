@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
 // AnyType is the record type of a grant that applies to every type the role
@@ -112,8 +114,8 @@ func Compile(def PolicyDef) (*Policy, error) {
 	p := &Policy{roles: make(map[string]*role, len(roles))}
 	for _, t := range slices.Sorted(maps.Keys(def.Types)) {
 		path := "types." + t
-		if !validTypeName(t) || t == AnyType {
-			return nil, fmt.Errorf("%w: types: record type %q must be non-empty, without '/' or '*'", ErrInvalid, t)
+		if !ValidType(t) {
+			return nil, strictjson.Errorf("types", "record type %q must be non-empty, without '/' or '*'", t)
 		}
 		fields := def.Types[t].Fields
 		if fields == nil {
@@ -122,10 +124,10 @@ func Compile(def PolicyDef) (*Policy, error) {
 		set := make(map[string]struct{}, len(fields))
 		for i, f := range fields {
 			if f == "" {
-				return nil, fmt.Errorf("%w: %s.fields[%d]: empty field name", ErrInvalid, path, i)
+				return nil, strictjson.Errorf(strictjson.Index(path+".fields", i), "empty field name")
 			}
 			if _, dup := set[f]; dup {
-				return nil, fmt.Errorf("%w: %s.fields[%d]: %q is declared twice", ErrInvalid, path, i, f)
+				return nil, strictjson.Errorf(strictjson.Index(path+".fields", i), "%q is declared twice", f)
 			}
 			set[f] = struct{}{}
 		}
@@ -138,17 +140,17 @@ func Compile(def PolicyDef) (*Policy, error) {
 		def := roles[name]
 		path := "roles." + name
 		if strings.TrimSpace(name) == "" {
-			return nil, fmt.Errorf("%w: roles: empty role name", ErrInvalid)
+			return nil, strictjson.Errorf("roles", "empty role name")
 		}
 		r := &role{name: name, bypass: def.Bypass}
 		if def.Bypass && len(def.Types) > 0 {
-			return nil, fmt.Errorf("%w: %s: a bypass role may do everything; remove its types", ErrInvalid, path)
+			return nil, strictjson.Errorf(path, "a bypass role may do everything; remove its types")
 		}
 		for _, t := range slices.Sorted(maps.Keys(def.Types)) {
 			perm := def.Types[t]
 			tpath := path + ".types." + t
-			if !validTypeName(t) {
-				return nil, fmt.Errorf("%w: %s: record type %q must be non-empty, without '/' or '*', or exactly %q", ErrInvalid, path+".types", t, AnyType)
+			if !grantType(t) {
+				return nil, strictjson.Errorf(path+".types", "record type %q must be non-empty, without '/' or '*', or exactly %q", t, AnyType)
 			}
 			if err := perm.validate(tpath); err != nil {
 				return nil, err
@@ -156,7 +158,7 @@ func Compile(def PolicyDef) (*Policy, error) {
 			if decl, ok := p.declared[t]; ok {
 				for _, f := range slices.Sorted(maps.Keys(perm.Fields)) {
 					if _, ok := decl[f]; !ok {
-						return nil, fmt.Errorf("%w: %s.fields.%s: %s records declare no field %q", ErrInvalid, tpath, f, t, f)
+						return nil, strictjson.Errorf(tpath+".fields."+f, "%s records declare no field %q", t, f)
 					}
 				}
 			}
@@ -178,11 +180,9 @@ func Compile(def PolicyDef) (*Policy, error) {
 	return p, nil
 }
 
-// validTypeName reports whether t may name a record type in a policy: a
-// non-empty name without '/' or '*', or exactly [AnyType].
-func validTypeName(t string) bool {
-	return t == AnyType || t != "" && !strings.ContainsAny(t, "/*")
-}
+// grantType reports whether t may name the record type of a grant: a
+// name [ValidType] accepts, or exactly [AnyType].
+func grantType(t string) bool { return t == AnyType || ValidType(t) }
 
 // fillSlots builds the open-addressing table of the roles, at most half
 // full so that probes stay short and always end at an empty slot.
@@ -357,9 +357,9 @@ func (p *Policy) Def() PolicyDef {
 // {"roles": {name: definition}, "types": {name: declaration}}.
 func (p *Policy) MarshalJSON() ([]byte, error) { return json.Marshal(p.Def()) }
 
-// UnmarshalJSON decodes {"roles": {...}} strictly and validates it as
-// [NewPolicy] does. Every problem is reported, each an error wrapping
-// [ErrInvalid] that names its path ("roles.sales_rep.types.contact.view").
+// UnmarshalJSON decodes {"roles": {...}, "types": {...}} strictly and
+// validates it as [Compile] does. Every problem is reported, each a
+// [*PathError] that names its path ("roles.sales_rep.types.contact.view").
 // Arrays and objects nested more than 64 levels deep are refused, with the
 // path where the limit was reached.
 //
@@ -373,13 +373,8 @@ func (p *Policy) UnmarshalJSON(b []byte) error {
 	if p.roles != nil {
 		return fmt.Errorf("%w: a Policy is immutable once built; decode into a new Policy", ErrInvalid)
 	}
-	var d decoder
-	var raw json.RawMessage
-	if err := decodeStrict(b, &raw); err != nil {
-		return fmt.Errorf("%w: policy: %v", ErrInvalid, err)
-	}
-	def := d.policy(raw, "")
-	if err := d.err(); err != nil {
+	var def PolicyDef
+	if err := def.UnmarshalJSON(b); err != nil {
 		return err
 	}
 	v, err := Compile(def)
@@ -388,6 +383,21 @@ func (p *Policy) UnmarshalJSON(b []byte) error {
 	}
 	*p = *v
 	return nil
+}
+
+// UnmarshalJSON decodes a policy's definition strictly, reporting every
+// problem at once, each a [*PathError] that names its path, all of them
+// joined. It does not check what [Compile] checks. Like [json.Unmarshal]
+// it decodes what it can: on error, def holds the roles, grants and types
+// that had no problem of their own.
+func (def *PolicyDef) UnmarshalJSON(b []byte) error {
+	var raw json.RawMessage
+	if err := strictjson.Decode(b, &raw); err != nil {
+		return err
+	}
+	var d strictjson.Decoder
+	*def = decodePolicyDef(&d, raw)
+	return d.Err()
 }
 
 // Decide answers whether subject s may perform action a on record r, and
@@ -474,9 +484,9 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 	d.Class = rel.class(a)
 	switch {
 	case rel.owner:
-		d.SubjectRole = Owner
+		d.ListRole = Owner
 	case rel.follower:
-		d.SubjectRole = Follower
+		d.ListRole = Follower
 	}
 	if len(s.Roles) == 0 {
 		d.Reason = ReasonNoRoles
@@ -493,7 +503,7 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		}
 		known = true
 		if ro.bypass {
-			d.Allowed, d.Reason, d.Role = true, ReasonBypass, name
+			d.Allowed, d.Reason, d.DecidingRole = true, ReasonBypass, name
 			return d
 		}
 		g := ro.grant(r.Ref.Type)
@@ -524,7 +534,7 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 				continue
 			}
 		}
-		d.Allowed, d.Role = true, name
+		d.Allowed, d.DecidingRole = true, name
 		switch a {
 		case Claim:
 			d.Reason = ReasonClaimable
@@ -586,4 +596,119 @@ func denial(a Action, rel relation, known, granted, fieldDenied, mayReassign boo
 		return ReasonUpdateScope
 	}
 	return ReasonDeleteScope
+}
+
+// decodeScope decodes a scope; absence is None.
+func decodeScope(d *strictjson.Decoder, raw json.RawMessage, path string) Scope {
+	if raw == nil {
+		return None
+	}
+	var s Scope
+	if err := s.UnmarshalJSON(raw); err != nil {
+		d.Errorf(path, "%s", strictjson.Message(err))
+	}
+	return s
+}
+
+// decodePolicyDef decodes {"roles": {...}, "types": {...}}, leaving out
+// what it reports.
+func decodePolicyDef(d *strictjson.Decoder, raw json.RawMessage) PolicyDef {
+	const path = ""
+	m := d.Object(raw, path, "roles", "types")
+	if m == nil {
+		return PolicyDef{}
+	}
+	var pd PolicyDef
+	if m["types"] != nil {
+		tp := strictjson.Sub(path, "types")
+		tm := d.Object(m["types"], tp)
+		for _, t := range slices.Sorted(maps.Keys(tm)) {
+			o := d.Object(tm[t], strictjson.Sub(tp, t), "fields")
+			if o == nil {
+				continue
+			}
+			if pd.Types == nil {
+				pd.Types = map[string]RecordType{}
+			}
+			var td RecordType
+			if o["fields"] != nil {
+				td.Fields = d.Strings(o["fields"], strictjson.Sub(strictjson.Sub(tp, t), "fields"))
+				if td.Fields == nil {
+					td.Fields = []string{}
+				}
+			}
+			pd.Types[t] = td
+		}
+	}
+	rolesPath := strictjson.Sub(path, "roles")
+	rm := d.Object(m["roles"], rolesPath)
+	if rm == nil {
+		return pd
+	}
+	defs := make(map[string]RoleDef, len(rm))
+	for _, name := range slices.Sorted(maps.Keys(rm)) {
+		rp := strictjson.Sub(rolesPath, name)
+		if strings.TrimSpace(name) == "" {
+			d.Errorf(rolesPath, "empty role name")
+		}
+		o := d.Object(rm[name], rp, "bypass", "types")
+		if o == nil {
+			continue
+		}
+		def := RoleDef{Bypass: d.Bool(o["bypass"], strictjson.Sub(rp, "bypass"))}
+		if o["types"] != nil {
+			tp := strictjson.Sub(rp, "types")
+			tm := d.Object(o["types"], tp)
+			if def.Bypass && len(tm) > 0 {
+				d.Errorf(tp, "a bypass role may do everything; remove its types")
+				tm = nil
+			}
+			for _, t := range slices.Sorted(maps.Keys(tm)) {
+				if !grantType(t) {
+					d.Errorf(tp, "record type %q must be non-empty, without '/' or '*', or exactly %q", t, AnyType)
+					continue
+				}
+				if def.Types == nil {
+					def.Types = map[string]Permissions{}
+				}
+				def.Types[t] = decodePermissions(d, tm[t], strictjson.Sub(tp, t))
+			}
+		}
+		defs[name] = def
+	}
+	pd.Roles = defs
+	return pd
+}
+
+func decodePermissions(d *strictjson.Decoder, raw json.RawMessage, path string) Permissions {
+	m := d.Object(raw, path, "view", "update", "delete", "claim", "reassign", "fields")
+	if m == nil {
+		return Permissions{}
+	}
+	p := Permissions{
+		View:     decodeScope(d, m["view"], strictjson.Sub(path, "view")),
+		Update:   decodeScope(d, m["update"], strictjson.Sub(path, "update")),
+		Delete:   decodeScope(d, m["delete"], strictjson.Sub(path, "delete")),
+		Claim:    d.Bool(m["claim"], strictjson.Sub(path, "claim")),
+		Reassign: d.Bool(m["reassign"], strictjson.Sub(path, "reassign")),
+	}
+	if m["fields"] != nil {
+		fp := strictjson.Sub(path, "fields")
+		fm := d.Object(m["fields"], fp)
+		for _, f := range slices.Sorted(maps.Keys(fm)) {
+			if f == "" {
+				d.Errorf(fp, "empty field name")
+				continue
+			}
+			o := d.Object(fm[f], strictjson.Sub(fp, f), "view", "update")
+			if o == nil {
+				continue
+			}
+			if p.Fields == nil {
+				p.Fields = map[string]FieldRule{}
+			}
+			p.Fields[f] = FieldRule{View: decodeScope(d, o["view"], strictjson.Sub(strictjson.Sub(fp, f), "view")), Update: decodeScope(d, o["update"], strictjson.Sub(strictjson.Sub(fp, f), "update"))}
+		}
+	}
+	return p
 }

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ownershipkit/ownership/internal/jsontest"
+	"github.com/ownershipkit/ownership/internal/strictjson"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -190,8 +193,8 @@ func TestDecideRules(t *testing.T) {
 			if d.Allowed != c.allow || d.Reason != c.reason {
 				t.Fatalf("got %v, want allowed=%v reason=%v", d, c.allow, c.reason)
 			}
-			if c.allow && d.Role != c.role {
-				t.Errorf("got role %q, want %q", d.Role, c.role)
+			if c.allow && d.DecidingRole != c.role {
+				t.Errorf("got role %q, want %q", d.DecidingRole, c.role)
 			}
 			if err := d.Err(); (err == nil) != c.allow {
 				t.Errorf("Err() = %v, want nil iff allowed", err)
@@ -485,7 +488,7 @@ func FuzzPolicyJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	for _, tmpl := range []string{`X`, `{"roles":{"r":{"types":{"t":{"view":X}}}}}`} {
-		for _, in := range deepInputs(tmpl) {
+		for _, in := range jsontest.DeepInputs(tmpl, strictjson.MaxDepth) {
 			f.Add([]byte(in))
 		}
 	}

@@ -186,14 +186,16 @@ func (c Cond) format(b *strings.Builder) {
 // subject, action and type, then matched against any number of records.
 // A Predicate is immutable and safe for concurrent use.
 //
+// Its type and condition are read with [Predicate.Type] and
+// [Predicate.Cond] and cannot be changed: a Predicate from Filter matches
+// through a compiled table, so that a condition assigned afterwards would
+// be ignored by Match while a host translating it to SQL would obey it.
+// [NewPredicate] builds one from a hand-made condition.
+//
 // The zero Predicate matches nothing.
 type Predicate struct {
-	// Type is the record type the predicate applies to; records of other
-	// types never match.
-	Type string
-	// Cond is the ownership condition, for hosts that translate it to a
-	// query.
-	Cond Cond
+	typ  string // the record type; records of other types never match
+	cond Cond   // the ownership condition
 
 	// user and table are the compiled form: the answer at each tableIndex
 	// for user, the union of the subject's allow masks. Set only by Filter;
@@ -210,19 +212,34 @@ type Predicate struct {
 // it does not allocate. A record with an invalid Ref or an out-of-range
 // Mode never matches.
 func (p Predicate) Match(r Record) bool {
-	if r.Ref.Type != p.Type || r.Ref.ID == "" || r.Mode > SyncWithParent {
+	if r.Ref.Type != p.typ || r.Ref.ID == "" || r.Mode > SyncWithParent {
 		return false
 	}
 	if !p.compiled {
-		return r.Ref.Valid() && p.Cond.match(&r)
+		return r.Ref.Valid() && p.cond.match(&r)
 	}
 	// Filter compiles only for valid types, so r.Ref is valid here.
 	rel := relate(r.Ownership, p.user, p.hash)
 	return p.table&(1<<tableIndex(rel, r.Mode == SyncWithParent)) != 0
 }
 
+// NewPredicate returns the predicate that selects the records of
+// recordType that satisfy c. Match evaluates c itself; [Policy.Filter]
+// returns the compiled form of the policy's condition instead.
+func NewPredicate(recordType string, c Cond) Predicate {
+	return Predicate{typ: recordType, cond: c}
+}
+
+// Type returns the record type the predicate applies to; records of other
+// types never match.
+func (p Predicate) Type() string { return p.typ }
+
+// Cond returns the ownership condition, for hosts that translate it to a
+// query.
+func (p Predicate) Cond() Cond { return p.cond }
+
 // String formats the predicate as "contact: or(...)".
-func (p Predicate) String() string { return p.Type + ": " + p.Cond.String() }
+func (p Predicate) String() string { return p.typ + ": " + p.cond.String() }
 
 // Filter returns the predicate that selects the records of recordType that
 // s may reach with action a. Hosts use it to filter lists: compile it once
@@ -232,7 +249,7 @@ func (p Predicate) String() string { return p.Type + ": " + p.Cond.String() }
 // Field-level rules do not apply to filters: a list shows records, and
 // fields are checked with [Policy.DecideField] when shown.
 func (p *Policy) Filter(s Subject, a Action, recordType string) Predicate {
-	pred := Predicate{Type: recordType, Cond: p.cond(s, a, recordType)}
+	pred := Predicate{typ: recordType, cond: p.cond(s, a, recordType)}
 	if p == nil || !a.Valid() || s.ID == "" || strings.Contains(recordType, "/") || recordType == "" {
 		return pred
 	}

@@ -80,7 +80,7 @@ func TestPredicateMatchesOnlyItsType(t *testing.T) {
 		t string
 	}{{who("", "admin"), View, "contact"}, {who("root", "admin"), 0, "contact"}, {who("root", "admin"), View, ""}, {who("root", "admin"), View, "a/b"}} {
 		pred := p.Filter(bad.s, bad.a, bad.t)
-		if pred.Cond.Op != OpNone || pred.Match(rec("contact/c1")) {
+		if pred.Cond().Op != OpNone || pred.Match(rec("contact/c1")) {
 			t.Errorf("Filter(%v, %v, %q) = %v, want none", bad.s, bad.a, bad.t, pred)
 		}
 	}
@@ -133,5 +133,32 @@ func TestCondOnMalformedTrees(t *testing.T) {
 		_ = n.String()
 		_ = And(c, n).Match(r)
 		_ = Or(c, n).Match(r)
+	}
+}
+
+// TestNewPredicate: a predicate built from a condition matches the records
+// of its type that the condition matches, and reports what it was built
+// from; a Filter predicate reports the condition its table was compiled
+// from.
+func TestNewPredicate(t *testing.T) {
+	c := Or(OwnedBy("ann"), IsUnassigned())
+	p := NewPredicate("contact", c)
+	if p.Type() != "contact" || p.Cond().String() != c.String() {
+		t.Fatalf("got %v, want contact: %v", p, c)
+	}
+	for _, r := range []Record{
+		{Ref: MustRef("contact/1"), Ownership: MustList(Entry{UserID: "ann", Role: Owner})},
+		{Ref: MustRef("contact/2")},
+		{Ref: MustRef("contact/3"), Ownership: MustList(Entry{UserID: "bob", Role: Owner})},
+		{Ref: MustRef("deal/1")},
+	} {
+		if got, want := p.Match(r), r.Ref.Type == "contact" && c.Match(r); got != want {
+			t.Errorf("Match(%v) = %v, want %v", r.Ref, got, want)
+		}
+	}
+	pol := MustPolicy(map[string]RoleDef{"rep": {Types: map[string]Permissions{"contact": {View: Own | Unassigned}}}})
+	f := pol.Filter(Subject{ID: "ann", Roles: []string{"rep"}}, View, "contact")
+	if f.Type() != "contact" || f.Cond().String() != `or(owned_by("ann"), followed_by("ann"), unassigned)` {
+		t.Errorf("Filter: got %v", f)
 	}
 }

@@ -40,6 +40,12 @@ func MustRef(s string) Ref {
 	return r
 }
 
+// ValidType reports whether t can name a record type: it is not empty and
+// has neither '/', which separates type and id in a [Ref], nor '*', which
+// grants spell [AnyType] with. It is the one rule for type names in
+// policies, seed files and templates.
+func ValidType(t string) bool { return t != "" && !strings.ContainsAny(t, "/*") }
+
 // IsZero reports whether r is the zero Ref.
 func (r Ref) IsZero() bool { return r.Type == "" && r.ID == "" }
 

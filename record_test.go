@@ -90,3 +90,21 @@ func TestMode(t *testing.T) {
 		t.Errorf("ParseMode(sync) = %v, want ErrInvalid", err)
 	}
 }
+
+// TestValidType: one rule names record types, and only a policy's grants
+// may also name AnyType.
+func TestValidType(t *testing.T) {
+	for typ, want := range map[string]bool{"contact": true, "a b": true, "": false, "*": false, "c*": false, "a/b": false} {
+		if got := ValidType(typ); got != want {
+			t.Errorf("ValidType(%q) = %v, want %v", typ, got, want)
+		}
+		grant := map[string]RoleDef{"r": {Types: map[string]Permissions{typ: {View: All}}}}
+		if _, err := NewPolicy(grant); (err == nil) != (want || typ == AnyType) {
+			t.Errorf("a grant for type %q: %v", typ, err)
+		}
+		def := PolicyDef{Types: map[string]RecordType{typ: {}}}
+		if _, err := Compile(def); (err == nil) != want {
+			t.Errorf("a declared type %q: %v, want valid %v", typ, err, want)
+		}
+	}
+}

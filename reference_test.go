@@ -198,7 +198,7 @@ func TestDecideMatchesReference(t *testing.T) {
 			for a := Action(0); a <= ManageOwnership+1; a++ {
 				typ := genTypes[g.r.IntN(len(genTypes))]
 				pred := p.Filter(s, a, typ)
-				tree := Predicate{Type: pred.Type, Cond: pred.Cond}
+				tree := NewPredicate(pred.Type(), pred.Cond())
 				for range 8 {
 					r := g.record(typ)
 					want := refAllowed(defs, s, a, r, "")

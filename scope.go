@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/ownershipkit/ownership/internal/enum"
+	"github.com/ownershipkit/ownership/internal/strictjson"
 )
 
 // Scope is a set of record classes that an action may reach. A record
@@ -27,10 +30,15 @@ const (
 
 // Named scopes.
 const (
-	None  Scope = 0
-	Owned Scope = Own
-	All   Scope = Own | Unassigned | Others
+	None Scope = 0
+	All  Scope = Own | Unassigned | Others
 )
+
+// Owned is [Own] under a second name.
+//
+// Deprecated: use Own; a scope of the one class has one name. (Own's
+// String is still "Owned", the word explanations use.)
+const Owned = Own
 
 // Has reports whether s includes every class of c.
 func (s Scope) Has(c Scope) bool { return s&c == c && c != 0 }
@@ -66,17 +74,18 @@ func (s Scope) String() string {
 	return b.String()
 }
 
-// ParseScope parses the text form of a scope: "none", "own" (or "owned"),
-// "unassigned", "others", "all", or classes joined by "|" or "," such as
-// "own|unassigned". Case is ignored; surrounding spaces are trimmed.
+// ParseScope parses the text form of a scope, exactly as spelled: "none",
+// "own" (or "owned"), "unassigned", "others", "all", or class names joined
+// by "|" or "," such as "own|unassigned". Names are lower case and take no
+// spaces: "Own", " own" and "own, others" are errors, so that a policy
+// file has one spelling of each scope.
 func ParseScope(text string) (Scope, error) {
-	t := strings.TrimSpace(text)
-	if t == "" {
+	if text == "" {
 		return 0, fmt.Errorf("%w: empty scope: want none, own, unassigned, others, all or a union such as own|unassigned", ErrInvalid)
 	}
 	var s Scope
-	for _, part := range strings.Split(strings.ReplaceAll(t, ",", "|"), "|") {
-		c, err := parseScopeName(strings.TrimSpace(part))
+	for _, part := range strings.Split(strings.ReplaceAll(text, ",", "|"), "|") {
+		c, err := parseScopeName(part)
 		if err != nil {
 			return 0, fmt.Errorf("%w: scope %q: %v", ErrInvalid, text, err)
 		}
@@ -86,14 +95,14 @@ func ParseScope(text string) (Scope, error) {
 }
 
 func parseScopeName(n string) (Scope, error) {
-	switch strings.ToLower(n) {
+	switch n {
 	case "none":
 		return None, nil
 	case "own", "owned":
 		return Own, nil
 	case "unassigned":
 		return Unassigned, nil
-	case "others", "other":
+	case "others":
 		return Others, nil
 	case "all":
 		return All, nil
@@ -178,19 +187,14 @@ const (
 	ManageOwnership
 )
 
-var actionName = [...]string{"", "view", "update", "delete", "claim", "reassign", "manage_ownership"}
+var actionNames = enum.New[Action]("Action", "action", "", "view", "update", "delete", "claim", "reassign", "manage_ownership")
 
 // String returns the action's name as spelled in policies and on the
 // command line ("view", "manage_ownership"), or "Action(n)".
-func (a Action) String() string {
-	if a.Valid() {
-		return actionName[a]
-	}
-	return fmt.Sprintf("Action(%d)", uint8(a))
-}
+func (a Action) String() string { return actionNames.String(a) }
 
 // Valid reports whether a is one of the six actions.
-func (a Action) Valid() bool { return a >= View && a <= ManageOwnership }
+func (a Action) Valid() bool { return actionNames.Valid(a) }
 
 // changesOwnership reports whether a changes a record's ownership list,
 // which a record in sync-with-parent mode refuses.
@@ -198,32 +202,14 @@ func (a Action) changesOwnership() bool { return a >= Claim && a <= ManageOwners
 
 // ParseAction parses an action name: view, update, delete, claim, reassign
 // or manage_ownership, exactly as spelled.
-func ParseAction(s string) (Action, error) {
-	for i := View; i <= ManageOwnership; i++ {
-		if actionName[i] == s {
-			return i, nil
-		}
-	}
-	return 0, fmt.Errorf("%w: action %q: want view, update, delete, claim, reassign or manage_ownership", ErrInvalid, s)
-}
+func ParseAction(s string) (Action, error) { return actionNames.Parse(s) }
 
-// MarshalText implements [encoding.TextMarshaler].
-func (a Action) MarshalText() ([]byte, error) {
-	if !a.Valid() {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, a)
-	}
-	return []byte(a.String()), nil
-}
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Actions is an error rather than a string that would not parse.
+func (a Action) MarshalText() ([]byte, error) { return actionNames.MarshalText(a) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (a *Action) UnmarshalText(b []byte) error {
-	v, err := ParseAction(string(b))
-	if err != nil {
-		return err
-	}
-	*a = v
-	return nil
-}
+func (a *Action) UnmarshalText(b []byte) error { return actionNames.UnmarshalText(a, b) }
 
 // Permissions are what one role may do on one record type.
 //
@@ -274,15 +260,15 @@ func (p *Permissions) validate(path string) error {
 		s    Scope
 	}{{"view", p.View}, {"update", p.Update}, {"delete", p.Delete}} {
 		if !c.s.Valid() {
-			return fmt.Errorf("%w: %s.%s: %v is not a scope", ErrInvalid, path, c.name, c.s)
+			return strictjson.Errorf(path+"."+c.name, "%v is not a scope", c.s)
 		}
 	}
 	for name, f := range p.Fields {
 		if name == "" {
-			return fmt.Errorf("%w: %s.fields: empty field name", ErrInvalid, path)
+			return strictjson.Errorf(path+".fields", "empty field name")
 		}
 		if !f.View.Valid() || !f.Update.Valid() {
-			return fmt.Errorf("%w: %s.fields.%s: invalid scope", ErrInvalid, path, name)
+			return strictjson.Errorf(path+".fields."+name, "invalid scope")
 		}
 	}
 	return nil

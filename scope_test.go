@@ -11,9 +11,9 @@ func TestParseScope(t *testing.T) {
 		in   string
 		want Scope
 	}{
-		{"none", None}, {"own", Own}, {"owned", Own}, {"Owned", Own}, {"unassigned", Unassigned},
-		{"others", Others}, {"other", Others}, {"all", All}, {"ALL", All},
-		{"own|unassigned", Own | Unassigned}, {" own , others ", Own | Others},
+		{"none", None}, {"own", Own}, {"owned", Own}, {"unassigned", Unassigned},
+		{"others", Others}, {"all", All},
+		{"own|unassigned", Own | Unassigned}, {"own,others", Own | Others},
 		{"own|unassigned|others", All}, {"none|own", Own},
 	}
 	for _, c := range cases {
@@ -22,7 +22,10 @@ func TestParseScope(t *testing.T) {
 			t.Errorf("ParseScope(%q) = %v, %v; want %v", c.in, got, err, c.want)
 		}
 	}
-	for _, bad := range []string{"", "  ", "mine", "own|", "own||x", "everything"} {
+	// Only the documented spellings: no other case, no spaces, no
+	// singular "other" ("  Own, OTHER " was once accepted).
+	for _, bad := range []string{"", "  ", "mine", "own|", "own||x", "everything",
+		"Owned", "ALL", "Own", " own", "own ", " own , others ", "  Own, OTHER ", "other", "own|Unassigned"} {
 		if got, err := ParseScope(bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("ParseScope(%q) = %v, %v; want ErrInvalid", bad, got, err)
 		}
@@ -58,7 +61,7 @@ func TestScopeJSON(t *testing.T) {
 			t.Errorf("Unmarshal(%s) = %v, %v; want %v", in, s, err, want)
 		}
 	}
-	for _, bad := range []string{`3`, `"mine"`, `["own", 1]`, `{"own":true}`, `null`} {
+	for _, bad := range []string{`3`, `"mine"`, `["own", 1]`, `{"own":true}`, `null`, `"  Own, OTHER "`, `["Own"]`, `" all"`} {
 		var s Scope
 		if err := json.Unmarshal([]byte(bad), &s); err == nil {
 			t.Errorf("Unmarshal(%s) accepted %v", bad, s)

@@ -7,6 +7,8 @@ import (
 	"iter"
 	"slices"
 	"strings"
+
+	"github.com/ownershipkit/ownership/internal/enum"
 )
 
 // Mode says where a record's ownership comes from.
@@ -23,45 +25,23 @@ const (
 	SyncWithParent
 )
 
-// String returns "independent" or "sync_with_parent".
-func (m Mode) String() string {
-	switch m {
-	case Independent:
-		return "independent"
-	case SyncWithParent:
-		return "sync_with_parent"
-	}
-	return fmt.Sprintf("Mode(%d)", uint8(m))
-}
+var modeNames = enum.New[Mode]("Mode", "mode", "independent", "sync_with_parent").EmptyIsZero()
+
+// String returns "independent", "sync_with_parent", or "Mode(n)".
+func (m Mode) String() string { return modeNames.String(m) }
+
+// Valid reports whether m is [Independent] or [SyncWithParent].
+func (m Mode) Valid() bool { return modeNames.Valid(m) }
 
 // ParseMode parses "independent" (or "") and "sync_with_parent".
-func ParseMode(s string) (Mode, error) {
-	switch s {
-	case "", "independent":
-		return Independent, nil
-	case "sync_with_parent":
-		return SyncWithParent, nil
-	}
-	return 0, fmt.Errorf("%w: mode %q: want \"independent\" or \"sync_with_parent\"", ErrInvalid, s)
-}
+func ParseMode(s string) (Mode, error) { return modeNames.Parse(s) }
 
-// MarshalText implements [encoding.TextMarshaler].
-func (m Mode) MarshalText() ([]byte, error) {
-	if m > SyncWithParent {
-		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, m)
-	}
-	return []byte(m.String()), nil
-}
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Modes is an error rather than a string that would not parse.
+func (m Mode) MarshalText() ([]byte, error) { return modeNames.MarshalText(m) }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
-func (m *Mode) UnmarshalText(b []byte) error {
-	v, err := ParseMode(string(b))
-	if err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
+func (m *Mode) UnmarshalText(b []byte) error { return modeNames.UnmarshalText(m, b) }
 
 // Follow selects the children that follow a parent's ownership in
 // [Manager.Propagate].
@@ -79,6 +59,24 @@ const (
 	// as their own and stay independent.
 	FollowAll
 )
+
+var followNames = enum.New[Follow]("Follow", "follow option", "synced", "same_owner", "all").EmptyIsZero()
+
+// String returns "synced", "same_owner", "all", or "Follow(n)".
+func (f Follow) String() string { return followNames.String(f) }
+
+// Valid reports whether f is one of the three options.
+func (f Follow) Valid() bool { return followNames.Valid(f) }
+
+// ParseFollow parses "synced" (or ""), "same_owner" or "all".
+func ParseFollow(s string) (Follow, error) { return followNames.Parse(s) }
+
+// MarshalText implements [encoding.TextMarshaler]. A value that is not
+// one of the Follows is an error rather than a string that would not parse.
+func (f Follow) MarshalText() ([]byte, error) { return followNames.MarshalText(f) }
+
+// UnmarshalText implements [encoding.TextUnmarshaler].
+func (f *Follow) UnmarshalText(b []byte) error { return followNames.UnmarshalText(f, b) }
 
 // PropagateOptions tune [Manager.Propagate]. The zero value propagates to
 // the synced children and their synced descendants.
@@ -148,7 +146,7 @@ func Effective(ctx context.Context, rs RecordStore, r Record) (List, error) {
 			if errors.Is(err, ErrNotFound) {
 				return List{}, fmt.Errorf("%w: %s is synced with its parent %s, which does not exist", ErrNotFound, r.Ref, r.Parent)
 			}
-			return List{}, fmt.Errorf("ownership: reading %s, parent of %s: %w", r.Parent, r.Ref, err)
+			return List{}, wrapf(err, "reading %s, parent of %s", r.Parent, r.Ref)
 		}
 		r = parent
 	}
@@ -218,7 +216,7 @@ func (m *Manager) propagateEach(ctx context.Context, ss syncStore, parent Ref, o
 		for _, p := range level {
 			for child, err := range ss.Children(ctx, p) {
 				if err != nil {
-					return rep, fmt.Errorf("ownership: listing the children of %s: %w", p, err)
+					return rep, wrapf(err, "listing the children of %s", p)
 				}
 				// Whether the child follows is decided again on the fresh
 				// read in syncOne; the listing only spares reading children
@@ -272,7 +270,7 @@ func (m *Manager) bulkPropagate(ctx context.Context, ds DescendantSyncer, parent
 		} else {
 			var err error
 			if root, err = m.Store.Get(ctx, parent); err != nil && !errors.Is(err, ErrNotFound) {
-				return rep, fmt.Errorf("ownership: reading %s: %w", parent, err)
+				return rep, wrapf(err, "reading %s", parent)
 			} else if err != nil {
 				root = Record{} // gone
 			}
@@ -304,7 +302,7 @@ func (m *Manager) bulkPropagate(ctx context.Context, ds DescendantSyncer, parent
 			}
 		}
 		if err != nil {
-			return rep, fmt.Errorf("ownership: propagating %s: %w", parent, err)
+			return rep, wrapf(err, "propagating %s", parent)
 		}
 		// The last run saw every descendant; those written by an earlier
 		// run count as changed, once.
@@ -360,7 +358,7 @@ func (rule syncRule) target(ctx context.Context, rs RecordStore, r Record) (List
 	}
 	parent, err := rs.Get(ctx, r.Parent)
 	if err != nil {
-		return List{}, false, fmt.Errorf("ownership: reading %s, parent of %s: %w", r.Parent, r.Ref, err)
+		return List{}, false, wrapf(err, "reading %s, parent of %s", r.Parent, r.Ref)
 	}
 	return parent.Ownership, true, nil
 }
@@ -451,7 +449,7 @@ func (m *Manager) Reconcile(ctx context.Context, records iter.Seq2[Record, error
 	}
 	for r, err := range records {
 		if err != nil {
-			return rep, fmt.Errorf("ownership: listing records to reconcile: %w", err)
+			return rep, wrapf(err, "listing records to reconcile")
 		}
 		if r.Mode != SyncWithParent {
 			continue
@@ -556,7 +554,7 @@ func (m *Manager) SyncUserDetails(ctx context.Context, u User) (SyncReport, erro
 	var refs []Ref
 	for ref, err := range ur.RecordsOf(ctx, u.ID) {
 		if err != nil {
-			return rep, fmt.Errorf("ownership: listing the records of %s: %w", u.ID, err)
+			return rep, wrapf(err, "listing the records of %s", u.ID)
 		}
 		refs = append(refs, ref)
 	}

@@ -72,7 +72,7 @@ func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt
 	var refs []Ref
 	for ref, err := range ur.RecordsOf(ctx, from) {
 		if err != nil {
-			return rep, fmt.Errorf("ownership: listing the records of %s: %w", from, err)
+			return rep, wrapf(err, "listing the records of %s", from)
 		}
 		if opt.Type == "" || ref.Type == opt.Type {
 			refs = append(refs, ref)
@@ -177,7 +177,7 @@ func (m *Manager) transferBatch(ctx context.Context, bs BatchStore, by Subject, 
 	done func(Ref, Record, bool, error, bool) error) error {
 	recs, err := bs.GetMany(ctx, part)
 	if err != nil {
-		return fmt.Errorf("ownership: reading records to transfer: %w", err)
+		return wrapf(err, "reading records to transfer")
 	}
 	byRef := make(map[Ref]Record, len(recs))
 	for _, r := range recs {
@@ -208,7 +208,7 @@ func (m *Manager) transferBatch(ctx context.Context, bs BatchStore, by Subject, 
 	}
 	written, err := bs.CompareAndSwapMany(ctx, writes, events)
 	if err != nil {
-		return fmt.Errorf("ownership: writing transferred records: %w", err)
+		return wrapf(err, "writing transferred records")
 	}
 	stored := make(map[Ref]Record, len(written))
 	refs := make([]Ref, 0, len(written))
@@ -218,7 +218,7 @@ func (m *Manager) transferBatch(ctx context.Context, bs BatchStore, by Subject, 
 	}
 	parents, err := bs.WithSyncedChildren(ctx, refs)
 	if err != nil {
-		return fmt.Errorf("ownership: finding synced children: %w", err)
+		return wrapf(err, "finding synced children")
 	}
 	hasChildren := make(map[Ref]bool, len(parents))
 	for _, p := range parents {

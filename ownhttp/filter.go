@@ -14,7 +14,7 @@ import (
 func Filter(ctx context.Context, a ownership.Action, recordType string) ownership.Predicate {
 	st := stateOf(ctx)
 	if st == nil || st.subject.ID == "" || st.guard == nil {
-		return ownership.Predicate{Type: recordType}
+		return ownership.NewPredicate(recordType, ownership.NoRecords())
 	}
 	return st.guard.Policy.Filter(st.subject, a, recordType)
 }

@@ -262,7 +262,7 @@ func TestList(t *testing.T) {
 	if got, want := w.Body.String(), "contact/c1\ncontact/c2\ncontact/c4\n"; got != want {
 		t.Errorf("rep1's contacts: got %q, want %q", got, want)
 	}
-	if got := Filter(context.Background(), ownership.View, "contact").Cond.Op; got != ownership.OpNone {
+	if got := Filter(context.Background(), ownership.View, "contact").Cond().Op; got != ownership.OpNone {
 		t.Errorf("Filter without a request: got %v, want none", got)
 	}
 }

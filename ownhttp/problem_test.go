@@ -89,7 +89,7 @@ func sample(r ownership.Reason) ownership.Decision {
 	case ownership.ReasonDeleteScope:
 		d.Action = ownership.Delete
 	case ownership.ReasonFollowerReadOnly:
-		d.Class, d.SubjectRole = ownership.Own, ownership.Follower
+		d.Class, d.ListRole = ownership.Own, ownership.Follower
 	case ownership.ReasonFieldScope, ownership.ReasonUndeclaredField:
 		d.Field, d.FieldScope = "amount", ownership.Own
 	case ownership.ReasonAlreadyAssigned, ownership.ReasonNoClaimPermission, ownership.ReasonClaimable:
@@ -105,7 +105,7 @@ func sample(r ownership.Reason) ownership.Decision {
 		d.Subject = ""
 	}
 	if d.Allowed {
-		d.Role = "sales_rep"
+		d.DecidingRole = "sales_rep"
 	}
 	return d
 }
@@ -208,7 +208,7 @@ func TestNoOtherUserInBodies(t *testing.T) {
 				for _, parent := range []ownership.Ref{{}, ownership.MustRef("contact/c3")} {
 					for _, path := range []string{"/err/c4", "/err/c1"} {
 						d := sample(r)
-						d.Allowed, d.Class, d.SubjectRole, d.Parent = false, class, role, parent
+						d.Allowed, d.Class, d.ListRole, d.Parent = false, class, role, parent
 						f.injected = d.Err()
 						check(t, "rep1", fmt.Sprintf("%v %v %v %v %s", r, class, role, parent, path), f.do("GET", path, "rep1"))
 					}

@@ -98,7 +98,7 @@ func benchStore(b *testing.B) (*Store, int) {
 // predicate matches.
 func loadAllThenFilter(s *Store, pred ownership.Predicate, limit int) ([]ownership.Record, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
-		WHERE r.type = $1 ORDER BY r.id, e.position`), pred.Type)
+		WHERE r.type = $1 ORDER BY r.id, e.position`), pred.Type())
 	if err != nil {
 		return nil, err
 	}

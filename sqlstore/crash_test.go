@@ -36,6 +36,7 @@ const (
 	crashChildVar  = "OWNERSHIP_CRASH_CHILD"   // "sqlite:<path>" or "postgres:<schema>"
 	crashSeedVar   = "OWNERSHIP_CRASH_SEED"    // the child's random seed
 	crashConsumers = `ownership_test_consumed` // the consumer's table
+	crashAppName   = "ownership_crash_child"   // the child's connections, on PostgreSQL
 )
 
 func TestCrashRecovery(t *testing.T) {
@@ -101,14 +102,43 @@ func crashRun(t *testing.T, target string, kills int, open func() *Store) {
 		if err == nil {
 			t.Fatalf("the child ended before it was killed:\n%s", out.buf)
 		}
-		// After each kill: a relay catches up, Reconcile repairs the
-		// propagations cut short, and the consumer must hold every
-		// committed change.
+		// After each kill: once the database has finished what the child
+		// sent before dying, a relay catches up, resuming the propagations
+		// cut short, and the consumer must hold every committed change.
+		crashSettle(t, s)
 		crashCatchUp(t, s)
 		crashCheck(t, s, i == kills-1)
 		if t.Failed() {
+			if dead, err := s.OutboxEvents(ctx, Dead, 20); err == nil {
+				for _, d := range dead {
+					t.Logf("dead event %s after %d attempts: %s", d.Event.ID(), d.Attempts, d.LastError)
+				}
+			}
 			t.Fatalf("after kill %d", i+1)
 		}
+	}
+}
+
+// crashSettle waits until PostgreSQL has ended the killed child's
+// sessions: a statement the child sent just before it died (a COMMIT,
+// say) may still be running, and commit after the catch-up has looked.
+func crashSettle(t *testing.T, s *Store) {
+	t.Helper()
+	if s.d != Postgres {
+		return // SQLite lives in the child's process, and died with it
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1`, crashAppName).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions of the killed child still open", n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -157,6 +187,7 @@ func TestCrashChild(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.RuntimeParams["search_path"] = arg
+		cfg.RuntimeParams["application_name"] = crashAppName
 		s = New(stdlib.OpenDB(*cfg), Postgres)
 	}
 	m := crashManager(s)

@@ -582,7 +582,7 @@ func sqlBackend(name string, s *Store) xBackend {
 			var out []ownership.Record
 			for _, typ := range xTypes { // in order: the listing is in ref order
 				for page := (Page{Limit: MaxPageSize}); ; {
-					recs, next, err := st.(*Store).ListMatching(ctx, ownership.Predicate{Type: typ, Cond: ownership.AllRecords()}, page)
+					recs, next, err := st.(*Store).ListMatching(ctx, ownership.NewPredicate(typ, ownership.AllRecords()), page)
 					if err != nil {
 						return nil, err
 					}

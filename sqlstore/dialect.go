@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/ownershipkit/ownership"
 )
 
 // Dialect is the SQL spoken by the database behind a [Store].
@@ -21,19 +23,49 @@ const (
 	SQLite
 )
 
+// dialectNames is the text form of the dialects, indexed by value, in the
+// pattern of the core package's enumerations.
+var dialectNames = [...]string{Postgres: "postgres", SQLite: "sqlite"}
+
 // String returns "postgres", "sqlite" or "Dialect(n)".
 func (d Dialect) String() string {
-	switch d {
-	case Postgres:
-		return "postgres"
-	case SQLite:
-		return "sqlite"
+	if d.valid() {
+		return dialectNames[d]
 	}
 	return fmt.Sprintf("Dialect(%d)", uint8(d))
 }
 
 // valid reports whether d is Postgres or SQLite.
 func (d Dialect) valid() bool { return d == Postgres || d == SQLite }
+
+// ParseDialect parses "postgres" or "sqlite", exactly as spelled.
+func ParseDialect(s string) (Dialect, error) {
+	for d, name := range dialectNames {
+		if name != "" && name == s {
+			return Dialect(d), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: dialect %q: want postgres or sqlite", ownership.ErrInvalid, s)
+}
+
+// MarshalText implements [encoding.TextMarshaler]. The zero or an
+// unknown Dialect is an error rather than a string that would not parse.
+func (d Dialect) MarshalText() ([]byte, error) {
+	if !d.valid() {
+		return nil, fmt.Errorf("%w: cannot encode %v", ownership.ErrInvalid, d)
+	}
+	return []byte(dialectNames[d]), nil
+}
+
+// UnmarshalText implements [encoding.TextUnmarshaler].
+func (d *Dialect) UnmarshalText(b []byte) error {
+	v, err := ParseDialect(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
 
 // placeholder returns the marker of the n-th parameter (from 1): $n for
 // PostgreSQL, ?n for SQLite (numbered, so that a parameter may be used

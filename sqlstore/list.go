@@ -67,11 +67,11 @@ func (s *Store) ListMatching(ctx context.Context, p ownership.Predicate, page Pa
 	}
 	rows, err := s.conn().QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, Page{}, s.fail(ctx, "list "+p.Type, err)
+		return nil, Page{}, s.fail(ctx, "list "+p.Type(), err)
 	}
 	recs, err = scanRecords(rows)
 	if err != nil {
-		return nil, Page{}, s.fail(ctx, "list "+p.Type, err)
+		return nil, Page{}, s.fail(ctx, "list "+p.Type(), err)
 	}
 	if len(recs) > limit {
 		recs = recs[:limit]
@@ -105,7 +105,7 @@ func (s *Store) listQuery(p ownership.Predicate, page Page) (query string, args 
 	inner := `SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields
 		FROM ownership_records r
 		WHERE ` + cond
-	if branches := orBranches(p.Cond); len(branches) > 1 {
+	if branches := orBranches(p.Cond()); len(branches) > 1 {
 		// A union of one ordered, limited scan per branch, merged by id
 		// under the same keyset: each branch reads its own index (the
 		// subject's entries, the unassigned records) from the page's
@@ -114,7 +114,7 @@ func (s *Store) listQuery(p ownership.Predicate, page Page) (query string, args 
 		args = args[:0]
 		var parts []string
 		for _, c := range branches {
-			bcond, bargs, err := whereCond(p.Type, c, s.d, len(args), page.After)
+			bcond, bargs, err := whereCond(p.Type(), c, s.d, len(args), page.After)
 			if err != nil {
 				return "", nil, 0, err
 			}

@@ -269,7 +269,7 @@ func TestListMatchingCond(t *testing.T) {
 		byType := loadRandom(t, s, g, 150)
 		for range 300 {
 			typ := diffTypes[g.r.IntN(len(diffTypes))]
-			pred := ownership.Predicate{Type: typ, Cond: g.cond(4)}
+			pred := ownership.NewPredicate(typ, g.cond(4))
 			var want []string
 			for _, r := range byType[typ] {
 				if pred.Match(r) {
@@ -291,7 +291,7 @@ func TestListMatchingCond(t *testing.T) {
 // TestListPages: page sizes, bounds and the end of a listing.
 func TestListPages(t *testing.T) {
 	s := openSQLite(t)
-	all := ownership.Predicate{Type: "contact", Cond: ownership.AllRecords()}
+	all := ownership.NewPredicate("contact", ownership.AllRecords())
 	n := MaxPageSize + 20
 	bulkLoad(t, s, func(yield func(ownership.Record) bool) {
 		for i := range n {
@@ -322,7 +322,7 @@ func TestListPages(t *testing.T) {
 	if _, _, err := s.ListMatching(ctx, all, Page{After: "\x00"}); !errors.Is(err, ownership.ErrInvalid) {
 		t.Errorf("NUL in After: got %v, want ErrInvalid", err)
 	}
-	if _, _, err := s.ListMatching(ctx, ownership.Predicate{Type: "contact", Cond: ownership.Cond{Op: 77}}, Page{}); !errors.Is(err, ownership.ErrInvalid) {
+	if _, _, err := s.ListMatching(ctx, ownership.NewPredicate("contact", ownership.Cond{Op: 77}), Page{}); !errors.Is(err, ownership.ErrInvalid) {
 		t.Errorf("unknown operator: got %v, want ErrInvalid", err)
 	}
 	// A policy that allows nothing asks the database nothing.

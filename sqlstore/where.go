@@ -56,7 +56,7 @@ func Where(p ownership.Predicate, d Dialect, argOffset int) (sql string, args []
 // PostgreSQL's planner, so that the by-user index is scanned from the
 // bound on rather than from the start.
 func where(p ownership.Predicate, d Dialect, argOffset int, after string) (string, []any, error) {
-	return whereCond(p.Type, p.Cond, d, argOffset, after)
+	return whereCond(p.Type(), p.Cond(), d, argOffset, after)
 }
 
 // whereCond is where for the records of type typ that satisfy c.

@@ -45,7 +45,7 @@ func TestWhere(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, args, err := Where(ownership.Predicate{Type: "contact", Cond: c.cond}, Postgres, 0)
+			got, args, err := Where(ownership.NewPredicate("contact", c.cond), Postgres, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,16 +62,16 @@ func TestWhere(t *testing.T) {
 func TestWhereMatchesNothing(t *testing.T) {
 	for _, p := range []ownership.Predicate{
 		{},
-		{Type: "contact"},
-		{Type: "contact", Cond: ownership.NoRecords()},
-		{Cond: ownership.AllRecords()},
-		{Type: "con/tact", Cond: ownership.AllRecords()},
-		{Type: "con\x00tact", Cond: ownership.AllRecords()},
-		{Type: "\xff", Cond: ownership.AllRecords()},
+		ownership.NewPredicate("contact", ownership.Cond{}),
+		ownership.NewPredicate("contact", ownership.NoRecords()),
+		ownership.NewPredicate("", ownership.AllRecords()),
+		ownership.NewPredicate("con/tact", ownership.AllRecords()),
+		ownership.NewPredicate("con\x00tact", ownership.AllRecords()),
+		ownership.NewPredicate("\xff", ownership.AllRecords()),
 	} {
 		got, args, err := Where(p, SQLite, 0)
 		if err != nil || got != "FALSE" || len(args) != 0 {
-			t.Errorf("Where(%q: %v) = %q, %q, %v; want FALSE and no arguments", p.Type, p.Cond, got, args, err)
+			t.Errorf("Where(%q: %v) = %q, %q, %v; want FALSE and no arguments", p.Type(), p.Cond(), got, args, err)
 		}
 	}
 }
@@ -79,7 +79,7 @@ func TestWhereMatchesNothing(t *testing.T) {
 // TestWhereOffsetAndDialect: parameters continue the caller's numbering;
 // SQLite gets numbered ?n markers.
 func TestWhereOffsetAndDialect(t *testing.T) {
-	p := ownership.Predicate{Type: "contact", Cond: ownership.Or(ownership.OwnedBy("ann"), ownership.FollowedBy("bob"))}
+	p := ownership.NewPredicate("contact", ownership.Or(ownership.OwnedBy("ann"), ownership.FollowedBy("bob")))
 	for _, c := range []struct {
 		d      Dialect
 		offset int
@@ -106,10 +106,10 @@ func TestWhereOffsetAndDialect(t *testing.T) {
 // values, however hostile: they all travel as parameters.
 func TestWhereBindsValues(t *testing.T) {
 	shape := func(typ string, u ownership.UserID) ownership.Predicate {
-		return ownership.Predicate{Type: typ, Cond: ownership.Or(
+		return ownership.NewPredicate(typ, ownership.Or(
 			ownership.And(ownership.OwnedBy(u), ownership.Not(ownership.IsSynced())),
 			ownership.FollowedBy(u), ownership.IsUnassigned(),
-		)}
+		))
 	}
 	for _, d := range []Dialect{Postgres, SQLite} {
 		base, _, err := Where(shape("contact", "ann"), d, 0)
@@ -155,13 +155,13 @@ func TestWhereFailsClosed(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, typ := range []string{"contact", ""} {
-			_, _, err := Where(ownership.Predicate{Type: typ, Cond: c.cond}, Postgres, 0)
+			_, _, err := Where(ownership.NewPredicate(typ, c.cond), Postgres, 0)
 			if !errors.Is(err, ownership.ErrInvalid) {
 				t.Errorf("%s (type %q): got %v, want ErrInvalid", c.name, typ, err)
 			}
 		}
 	}
-	p := ownership.Predicate{Type: "contact", Cond: ownership.AllRecords()}
+	p := ownership.NewPredicate("contact", ownership.AllRecords())
 	if _, _, err := Where(p, 0, 0); !errors.Is(err, ownership.ErrInvalid) {
 		t.Errorf("zero dialect: got %v, want ErrInvalid", err)
 	}

@@ -28,6 +28,7 @@ import (
 	"strings"
 
 	"github.com/ownershipkit/ownership"
+	"github.com/ownershipkit/ownership/seed"
 )
 
 // Exit codes.
@@ -140,13 +141,13 @@ func (f *flags) require(names ...string) (int, bool) {
 }
 
 // load reads and parses the seed file; problems are printed, one per line.
-func (f *flags) load() (*ownership.Seed, bool) {
+func (f *flags) load() (*seed.Seed, bool) {
 	data, err := os.ReadFile(f.seed)
 	if err != nil {
 		fmt.Fprintf(f.stderr, "ownctl: %v\n", err)
 		return nil, false
 	}
-	s, err := ownership.ParseSeed(data)
+	s, err := seed.Parse(data)
 	if err != nil {
 		fmt.Fprintf(f.stderr, "ownctl: %s is not a valid seed:\n", f.seed)
 		printProblems(f.stderr, err)
@@ -171,7 +172,7 @@ type query struct {
 
 // ask answers q; a malformed action or record is an error (bad input),
 // while unknown users and records are denials.
-func ask(s *ownership.Seed, q query) (ownership.Decision, error) {
+func ask(s *seed.Seed, q query) (ownership.Decision, error) {
 	a, err := ownership.ParseAction(q.Action)
 	if err != nil {
 		return ownership.Decision{}, err
@@ -221,7 +222,7 @@ func check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // decide loads the seed and answers the question given by the flags; it
 // reports bad input itself and returns false.
-func (f *flags) decide() (*ownership.Seed, ownership.Decision, bool) {
+func (f *flags) decide() (*seed.Seed, ownership.Decision, bool) {
 	s, ok := f.load()
 	if !ok {
 		return nil, ownership.Decision{}, false
@@ -256,7 +257,7 @@ const maxQueryLine = 1 << 20
 // blank lines are skipped. A line that cannot be read as a query, or is
 // longer than maxQueryLine, is answered with an error, and makes the exit
 // status 2; otherwise it is 0.
-func batch(s *ownership.Seed, name string, stdin io.Reader, stdout, stderr io.Writer) int {
+func batch(s *seed.Seed, name string, stdin io.Reader, stdout, stderr io.Writer) int {
 	in := stdin
 	if name != "-" {
 		file, err := os.Open(name)
@@ -394,7 +395,7 @@ func explain(args []string, stdout, stderr io.Writer) int {
 }
 
 // describe says who owns and follows r and where that comes from.
-func describe(s *ownership.Seed, r ownership.Record) string {
+func describe(s *seed.Seed, r ownership.Record) string {
 	var parts []string
 	if o := r.Ownership.Owners(); len(o) > 0 {
 		parts = append(parts, "owners "+joinIDs(o))
@@ -446,11 +447,11 @@ func filter(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ownctl: user %q is not in the seed: nothing is reachable\n", f.user)
 		return exitDeny
 	}
-	pred := s.Policy.Filter(subj, a, f.recordType)
+	pred := s.Policy().Filter(subj, a, f.recordType)
 	if f.verbose {
 		fmt.Fprintf(stdout, "# %s\n", pred)
 	}
-	for _, raw := range s.Records {
+	for _, raw := range s.Records() {
 		r, _ := s.Record(raw.Ref)
 		if pred.Match(r) {
 			fmt.Fprintln(stdout, r.Ref)
@@ -469,7 +470,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ownctl: %v\n", err)
 		return exitBad
 	}
-	s, err := ownership.ParseSeed(data)
+	s, err := seed.Parse(data)
 	if err != nil {
 		n := 1
 		if joined, ok := err.(interface{ Unwrap() []error }); ok {
@@ -480,12 +481,12 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return exitBad
 	}
 	matched := 0
-	for _, t := range s.Types {
+	for _, t := range s.Types() {
 		if t.OwnerField != nil {
 			matched++
 		}
 	}
 	fmt.Fprintf(stdout, "%s: ok: %d users, %d roles, %d record types with owner fields, %d templates, %d profiles, %d records, %d assignment rules\n",
-		f.seed, len(s.Users), len(s.Policy.RoleNames()), matched, len(s.Templates), len(s.Profiles), len(s.Records), len(s.Rules))
+		f.seed, len(s.Users()), len(s.Policy().RoleNames()), matched, len(s.Templates()), len(s.Profiles()), len(s.Records()), len(s.Rules()))
 	return exitAllow
 }

@@ -16,11 +16,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ownershipkit/ownership"
+	"github.com/ownershipkit/ownership/seed"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-const seeds = "../../testdata/seeds/"
+const seeds = "../../seed/testdata/"
 
 // session is a list of ownctl invocations whose output and exit status are
 // pinned in testdata/session.golden, so the commands' behaviour on the
@@ -144,7 +145,7 @@ func TestBatchAgreesWithDecide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := ownership.ParseSeed(data)
+	s, err := seed.Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,31 +1,36 @@
-package ownership
+package strictjson
 
 import (
 	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ownershipkit/ownership/internal/sentinel"
 )
 
-// maxDepth is how deeply arrays and objects may nest in JSON read
+// MaxDepth is how deeply arrays and objects may nest in JSON read
 // strictly: 64 levels, counting the outermost value as one. No valid seed,
 // policy, ownership list or assignment section comes near it, and the cap
 // keeps the cost of reading hostile input (tens of thousands of "[") linear
 // in its size instead of quadratic.
-const maxDepth = 64
+const MaxDepth = 64
 
-// decodeStrict decodes one JSON value from b into v, refusing what
+// Decode decodes one JSON value from b into v, refusing what
 // encoding/json lets through: object keys that match a field only when
 // case is ignored, keys that appear twice in one object (the last would
 // silently win), unknown fields, anything after the value, and arrays and
-// objects nested more than [maxDepth] levels deep.
-func decodeStrict(b []byte, v any) error {
+// objects nested more than [MaxDepth] levels deep.
+//
+// Its errors are *[Error]s, but for an error that wraps ErrInvalid coming
+// from a value's own UnmarshalJSON or UnmarshalText, which is returned as
+// it is.
+func Decode(b []byte, v any) error {
 	if err := checkDepth(b); err != nil {
 		return err
 	}
@@ -35,10 +40,16 @@ func decodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return err
+		switch {
+		case errors.Is(err, sentinel.ErrInvalid):
+			return err
+		case errors.Is(err, io.EOF):
+			return &Error{Msg: "empty input: want a JSON value"}
+		}
+		return &Error{Msg: err.Error()}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("unexpected data after the JSON value")
+		return &Error{Msg: "unexpected data after the JSON value"}
 	}
 	return nil
 }
@@ -72,7 +83,7 @@ func pathString(steps []step) string {
 }
 
 // checkDepth reports an error naming the path of the first array or
-// object in b that is nested deeper than maxDepth. It is one pass over
+// object in b that is nested deeper than MaxDepth. It is one pass over
 // the bytes that allocates nothing unless it fails, and runs before any
 // decoding, so that no decoder ever recurses deeper than the cap. It does
 // not check syntax: malformed JSON is left for the decoder to report.
@@ -86,7 +97,7 @@ func checkDepth(b []byte) error {
 		index   int
 		key     []byte
 	}
-	var stack [maxDepth]frame
+	var stack [MaxDepth]frame
 	depth := 0
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
@@ -97,7 +108,7 @@ func checkDepth(b []byte) error {
 			}
 			i = end - 1
 		case '[', '{':
-			if depth == maxDepth {
+			if depth == MaxDepth {
 				steps := make([]step, depth)
 				for k, f := range stack[:depth] {
 					if f.object {
@@ -106,7 +117,7 @@ func checkDepth(b []byte) error {
 						steps[k] = step{index: f.index, elem: true}
 					}
 				}
-				return fmt.Errorf("%s: arrays and objects nested more than %d levels deep", pathString(steps), maxDepth)
+				return Errorf(pathString(steps), "arrays and objects nested more than %d levels deep", MaxDepth)
 			}
 			stack[depth] = frame{object: c == '{', wantKey: c == '{'}
 			depth++
@@ -195,7 +206,7 @@ type walker struct {
 }
 
 func (w *walker) errorf(format string, args ...any) error {
-	return fmt.Errorf("%s: %s", pathString(w.path), fmt.Sprintf(format, args...))
+	return Errorf(pathString(w.path), format, args...)
 }
 
 func (w *walker) structKeys(t reflect.Type) map[string]reflect.Type {

@@ -1,4 +1,4 @@
-package ownership
+package mailbox
 
 import (
 	"bytes"
@@ -8,10 +8,11 @@ import (
 
 	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/ownershipkit/ownership/internal/sentinel"
 )
 
-// This file holds the parser behind [NormalizeEmail]: one RFC 5322 mailbox
-// in, its canonical bare address out. It is hand-written rather than built
+// The parser is hand-written rather than built
 // on net/mail because the matcher needs what net/mail does not give: a
 // canonical form that is stable under re-parsing, case folding in the same
 // pass, errors that say where the input went wrong, and no allocation on
@@ -20,7 +21,8 @@ import (
 // Limits of a canonical address, from RFC 5321 (section 4.5.3.1): a path is
 // at most 256 octets with its angle brackets, a local part at most 64.
 const (
-	maxAddress = 254
+	// MaxAddress is the longest canonical address, in bytes.
+	MaxAddress = 254
 	maxLocal   = 64
 	maxLabel   = 63 // a domain label, RFC 1035
 )
@@ -39,76 +41,24 @@ var idnaProfile = idna.New(
 	idna.VerifyDNSLength(true),
 )
 
-// CanonicalEmail returns the canonical form of the one email address in s,
-// which is how [NormalizeEmail] compares values: "John G. Smith
-// <JOHN@X.io>", "<john@x.io>" and "john@x.io (work)" all give
-// "john@x.io".
-//
-// s must be exactly one RFC 5322 mailbox: an address ("local@domain"),
-// optionally in angle brackets after a display name, with comments and
-// white space (including folded lines) around its parts. The display name
-// and the comments are dropped. Obsolete syntax is refused except for dots
-// in unquoted display names ("John G. Smith"), which mail clients still
-// write. UTF-8 is accepted where RFC 6532 allows it.
-//
-// The canonical form is the bare address. Its parts are compared as mail
-// systems compare them, and no further: where they disagree, two
-// addresses are kept apart, because a false split leaves a record
-// unassigned, visibly, while a false merge gives one user's records to
-// another or makes them ownerless.
-//
-// The domain is an IDNA domain name (UTS #46 with nontransitional
-// processing, which treats ß and ς as IDNA2008 does) in its ASCII form:
-// "BÜCHER.de", "bücher.de" and "XN--BCHER-KVA.de" all give
-// "xn--bcher-kva.de". The ASCII form, not the Unicode one, is canonical
-// because it is what DNS uses and every mail server accepts, because RFC
-// 5321's length limits apply to it, and because an A-label has exactly
-// one spelling, so keys compare byte for byte. Nontransitional processing
-// keeps "ς" (final sigma) apart from "σ" and "ß" apart from "ss":
-// "σας.gr" and "σασ.gr" are different domains, as are "straße.de" and
-// "strasse.de" ("STRAẞE.de", with a capital sharp s, is "strasse.de" under
-// UTS #46). A domain that IDNA refuses (a character outside letters,
-// digits and '-' such as '_', a label that begins or ends with '-' or has
-// "--" in its third and fourth places without being an A-label, an
-// A-label that does not decode to a valid U-label, a label longer than 63
-// bytes, an empty label after mapping) makes the address invalid. Domain
-// literals ("[192.0.2.1]") are kept with ASCII letters in lower case and
-// white space removed.
-//
-// The local part is kept as written but for two things. ASCII letters are
-// lowered unless caseSensitiveLocal is set: mail systems treat John@ and
-// john@ as one mailbox, but not ſam@ and sam@ or a Kelvin sign K and k, so
-// no other case folding is applied. Non-ASCII text is put in Unicode
-// normalisation form C, so that a composed "é" and an "e" followed by a
-// combining accent are equal; characters that NFC would replace by another
-// single character, the aliases such as U+212A KELVIN SIGN (K), U+2126
-// OHM SIGN (Ω), U+212B ANGSTROM SIGN (Å) and the CJK compatibility
-// ideographs, are kept as written, since NFC would make them equal to the
-// letter they look like. [Matcher.Problems] reports directory addresses
-// that differ only by the folding left out here. A quoted local part loses
-// its quotes when it does not need them ("john.smith"@x.io is
-// john.smith@x.io) and is otherwise quoted with the fewest escapes.
-//
-// The canonical form of a canonical form is itself.
-//
-// Anything that is not one address is an error wrapping [ErrInvalid] that
-// quotes s and says what is wrong and where: an empty value, a missing '@',
-// a second address, unbalanced quotes, comments or brackets, text after the
-// address, an empty or over-long part (more than 64 bytes of local part or
-// 254 of address, counted in the canonical form), a domain IDNA refuses,
-// control characters or invalid UTF-8.
-func CanonicalEmail(s string, caseSensitiveLocal bool) (string, error) {
-	var buf [maxAddress + 2]byte
-	out, err := appendCanonicalEmail(buf[:0], s, caseSensitiveLocal)
+// Canonical returns the canonical form of the one email address in s: the
+// bare address, its domain in Unicode (UTS #46 nontransitional, NFC) or
+// lower-case ASCII, its local part as written but with ASCII letters
+// lowered unless caseSensitiveLocal, and NFC applied except to the
+// singletons. The root package's CanonicalEmail documents it in full.
+// Anything that is not one address is an *Error.
+func Canonical(s string, caseSensitiveLocal bool) (string, error) {
+	var buf [MaxAddress + 2]byte
+	out, err := AppendCanonical(buf[:0], s, caseSensitiveLocal)
 	if err != nil {
 		return "", err
 	}
 	return string(out), nil
 }
 
-// addrError is a parse error of an email address, in the manner of
-// net/netip's parseAddrError.
-type addrError struct {
+// Error is a parse error of an email address, in the manner of net/netip's
+// parseAddrError. It wraps the root package's ErrInvalid.
+type Error struct {
 	in  string // the whole input
 	msg string // what is wrong
 	at  string // the rest of the input from where it went wrong, or ""
@@ -117,8 +67,8 @@ type addrError struct {
 // clipLen is how much of the input an error message quotes.
 const clipLen = 96
 
-// clip shortens s for a message, on a rune boundary.
-func clip(s string) string {
+// Clip shortens s for a message, on a rune boundary.
+func Clip(s string) string {
 	if len(s) <= clipLen {
 		return s
 	}
@@ -129,23 +79,23 @@ func clip(s string) string {
 	return s[:i] + "..."
 }
 
-// detail is the message without the sentinel's prefix, for callers that
+// Detail is the message without the sentinel's prefix, for callers that
 // put it in context.
-func (e *addrError) detail() string {
-	m := "email address " + strconv.Quote(clip(e.in)) + ": " + e.msg
+func (e *Error) Detail() string {
+	m := "email address " + strconv.Quote(Clip(e.in)) + ": " + e.msg
 	if e.at != "" {
-		m += " (at " + strconv.Quote(clip(e.at)) + ")"
+		m += " (at " + strconv.Quote(Clip(e.at)) + ")"
 	}
 	return m
 }
 
 // Error returns the message, prefixed as ErrInvalid errors are.
-func (e *addrError) Error() string { return ErrInvalid.Error() + ": " + e.detail() }
+func (e *Error) Error() string { return sentinel.ErrInvalid.Error() + ": " + e.Detail() }
 
 // Unwrap makes the error match ErrInvalid.
-func (e *addrError) Unwrap() error { return ErrInvalid }
+func (e *Error) Unwrap() error { return sentinel.ErrInvalid }
 
-// addrParser walks one mailbox. Its methods return *addrError, nil on
+// addrParser walks one mailbox. Its methods return *Error, nil on
 // success, so that the success path neither allocates nor converts to an
 // interface.
 type addrParser struct {
@@ -153,8 +103,8 @@ type addrParser struct {
 	i int
 }
 
-func (p *addrParser) fail(msg string, at int) *addrError {
-	e := &addrError{in: p.s, msg: msg}
+func (p *addrParser) fail(msg string, at int) *Error {
+	e := &Error{in: p.s, msg: msg}
 	if at >= 0 && at < len(p.s) {
 		e.at = p.s[at:]
 	}
@@ -166,7 +116,7 @@ func (p *addrParser) end() bool { return p.i >= len(p.s) }
 // appendCanonicalEmail appends the canonical form of the address in s to
 // dst. On error the contents appended so far are garbage; callers discard
 // dst.
-func appendCanonicalEmail(dst []byte, s string, caseSensitiveLocal bool) ([]byte, *addrError) {
+func AppendCanonical(dst []byte, s string, caseSensitiveLocal bool) ([]byte, *Error) {
 	p := addrParser{s: s}
 	if err := p.checkChars(); err != nil {
 		return dst, err
@@ -184,7 +134,7 @@ func appendCanonicalEmail(dst []byte, s string, caseSensitiveLocal bool) ([]byte
 	if gt >= 0 && (lt < 0 || gt < lt) {
 		return dst, p.fail("'>' without '<'", gt)
 	}
-	var err *addrError
+	var err *Error
 	if lt >= 0 {
 		if err = p.phrase(); err != nil {
 			return dst, err
@@ -237,7 +187,7 @@ func appendCanonicalEmail(dst []byte, s string, caseSensitiveLocal bool) ([]byte
 // carriage return and line feed, which the lexer handles as white space and
 // folding. After it, every byte >= 0x80 belongs to a valid rune that is not
 // a control character.
-func (p *addrParser) checkChars() *addrError {
+func (p *addrParser) checkChars() *Error {
 	s := p.s
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -348,7 +298,7 @@ func isDotAtom(b []byte) bool {
 
 // lineBreak consumes a line break at p.i, which must be a fold: CRLF (or a
 // bare LF) followed by a space or tab.
-func (p *addrParser) lineBreak() *addrError {
+func (p *addrParser) lineBreak() *Error {
 	at := p.i
 	if p.s[p.i] == '\r' {
 		p.i++
@@ -364,7 +314,7 @@ func (p *addrParser) lineBreak() *addrError {
 }
 
 // cfws skips white space, folds and comments.
-func (p *addrParser) cfws() *addrError {
+func (p *addrParser) cfws() *Error {
 	for !p.end() {
 		switch p.s[p.i] {
 		case ' ', '\t':
@@ -385,7 +335,7 @@ func (p *addrParser) cfws() *addrError {
 }
 
 // comment skips a comment, nested comments included, starting at its '('.
-func (p *addrParser) comment() *addrError {
+func (p *addrParser) comment() *Error {
 	open, depth := p.i, 0
 	for !p.end() {
 		switch p.s[p.i] {
@@ -428,7 +378,7 @@ const (
 // quoted reads a quoted string starting at its '"' and, unless mode is
 // qsSkip, appends its content to dst: escapes resolved, folds removed, the
 // white space they left kept.
-func (p *addrParser) quoted(dst []byte, mode int) ([]byte, *addrError) {
+func (p *addrParser) quoted(dst []byte, mode int) ([]byte, *Error) {
 	open := p.i
 	p.i++
 	for !p.end() {
@@ -482,7 +432,7 @@ func (p *addrParser) emit(dst []byte, mode int) []byte {
 
 // phrase skips a display name, up to the '<' that angles found. Dots may
 // appear unquoted (RFC 5322's obs-phrase).
-func (p *addrParser) phrase() *addrError {
+func (p *addrParser) phrase() *Error {
 	for {
 		if err := p.cfws(); err != nil {
 			return err
@@ -516,7 +466,7 @@ func (p *addrParser) phrase() *addrError {
 
 // addrSpec reads local@domain, with white space and comments around its
 // parts, and appends its canonical form to dst.
-func (p *addrParser) addrSpec(dst []byte, caseSensitiveLocal bool) ([]byte, *addrError) {
+func (p *addrParser) addrSpec(dst []byte, caseSensitiveLocal bool) ([]byte, *Error) {
 	start := len(dst)
 	if err := p.cfws(); err != nil {
 		return dst, err
@@ -524,7 +474,7 @@ func (p *addrParser) addrSpec(dst []byte, caseSensitiveLocal bool) ([]byte, *add
 	if p.end() {
 		return dst, p.fail("missing address", -1)
 	}
-	var err *addrError
+	var err *Error
 	localAt := p.i
 	switch c := p.s[p.i]; {
 	case c == '"':
@@ -586,7 +536,7 @@ func (p *addrParser) addrSpec(dst []byte, caseSensitiveLocal bool) ([]byte, *add
 	if err != nil {
 		return dst, err
 	}
-	if len(dst)-start > maxAddress {
+	if len(dst)-start > MaxAddress {
 		return dst, p.fail("address longer than 254 bytes", -1)
 	}
 	return dst, nil
@@ -594,7 +544,7 @@ func (p *addrParser) addrSpec(dst []byte, caseSensitiveLocal bool) ([]byte, *add
 
 // dotAtom reads atoms joined by dots and appends them as they are. what
 // names the part in messages.
-func (p *addrParser) dotAtom(dst []byte, what string) ([]byte, *addrError) {
+func (p *addrParser) dotAtom(dst []byte, what string) ([]byte, *Error) {
 	for {
 		j := p.i
 		for !p.end() && isAtext(p.s[p.i]) {
@@ -618,7 +568,7 @@ func (p *addrParser) dotAtom(dst []byte, what string) ([]byte, *addrError) {
 // domainLiteral reads "[...]" and appends it without its white space,
 // ASCII letters lowered (an address literal is ASCII: "IPv6:" and hex
 // digits are case-insensitive); anything else is kept as written.
-func (p *addrParser) domainLiteral(dst []byte) ([]byte, *addrError) {
+func (p *addrParser) domainLiteral(dst []byte) ([]byte, *Error) {
 	open := p.i
 	p.i++
 	dst = append(dst, '[')
@@ -677,7 +627,7 @@ func quoteInPlace(dst []byte, start int) []byte {
 
 // domain reads a dot-atom domain and appends its canonical form, the ASCII
 // form of IDNA, as [CanonicalEmail] describes.
-func (p *addrParser) domain(dst []byte) ([]byte, *addrError) {
+func (p *addrParser) domain(dst []byte) ([]byte, *Error) {
 	at, start := p.i, len(dst)
 	dst, err := p.dotAtom(dst, "domain")
 	if err != nil {
@@ -789,7 +739,7 @@ func canonicalLocal(dst []byte, start int, fold bool) []byte {
 	}
 	if ascii {
 		if fold {
-			lowerASCII(local)
+			LowerASCII(local)
 		}
 		return dst
 	}
@@ -802,16 +752,16 @@ func canonicalLocal(dst []byte, start int, fold bool) []byte {
 	var a, b [4 * maxLocal]byte
 	src := append(a[:0], local...)
 	out := appendNFCKeepingSingletons(b[:0], src)
-	if fold && lowerASCII(out) {
+	if fold && LowerASCII(out) {
 		src = append(src[:0], out...)
 		out = appendNFCKeepingSingletons(out[:0], src)
 	}
 	return append(dst[:start], out...)
 }
 
-// lowerASCII lowers the ASCII letters of b in place and reports whether it
+// LowerASCII lowers the ASCII letters of b in place and reports whether it
 // changed any.
-func lowerASCII(b []byte) bool {
+func LowerASCII(b []byte) bool {
 	changed := false
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
@@ -857,3 +807,7 @@ func isSingleton(r []byte) bool {
 	_, n := utf8.DecodeRune(c)
 	return n == len(c) && !bytes.Equal(c, r)
 }
+
+// ToUnicode returns the Unicode form of a canonical domain, as the
+// normaliser's IDNA profile maps it.
+func ToUnicode(domain string) (string, error) { return idnaProfile.ToUnicode(domain) }

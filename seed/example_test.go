@@ -1,15 +1,16 @@
-package ownership_test
+package seed_test
 
 import (
 	"fmt"
 
 	"github.com/ownershipkit/ownership"
+	"github.com/ownershipkit/ownership/seed"
 )
 
 // A seed file carries users, the policy and records; a document synced
 // with its contact answers with the contact's owners.
-func ExampleParseSeed() {
-	seed, err := ownership.ParseSeed([]byte(`{
+func ExampleParse() {
+	s, err := seed.Parse([]byte(`{
 	  "users":   [{"id": "u1", "email": "Ann Lee <ann@x.io>", "roles": ["jm"]},
 	              {"id": "u2", "roles": ["jm"]}],
 	  "policy":  {"roles": {"jm": {"types": {"*": {"view": "own", "update": "own"}}}}},
@@ -20,11 +21,11 @@ func ExampleParseSeed() {
 		fmt.Println(err)
 		return
 	}
-	d1, _ := seed.Record(ownership.MustRef("document/d1"))
+	d1, _ := s.Record(ownership.MustRef("document/d1"))
 	fmt.Println(d1.Ownership)
-	fmt.Println(seed.Decide("u2", ownership.Update, d1.Ref, ""))
+	fmt.Println(s.Decide("u2", ownership.Update, d1.Ref, ""))
 
-	_, err = ownership.ParseSeed([]byte(`{"records": [{"type": "contact", "id": "c1", "ownership": [{"user_id": "ghost", "role": "boss"}]}]}`))
+	_, err = seed.Parse([]byte(`{"records": [{"type": "contact", "id": "c1", "ownership": [{"user_id": "ghost", "role": "boss"}]}]}`))
 	fmt.Println(err)
 	// Output:
 	// [u1:owner u2:follower]

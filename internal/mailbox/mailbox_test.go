@@ -1,4 +1,4 @@
-package ownership
+package mailbox
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/ownershipkit/ownership/internal/sentinel"
 )
 
 // emailCases are spellings of addresses with their canonical forms, ASCII
@@ -93,16 +95,16 @@ var emailCases = []struct {
 	{"j@localhost", "j@localhost"},
 }
 
-func TestCanonicalEmail(t *testing.T) {
+func TestCanonical(t *testing.T) {
 	for _, c := range emailCases {
-		got, err := CanonicalEmail(c.in, false)
+		got, err := Canonical(c.in, false)
 		if err != nil || got != c.want {
-			t.Errorf("CanonicalEmail(%q) = %q, %v; want %q", c.in, got, err, c.want)
+			t.Errorf("Canonical(%q) = %q, %v; want %q", c.in, got, err, c.want)
 		}
 	}
 }
 
-func TestCanonicalEmailCaseSensitiveLocal(t *testing.T) {
+func TestCanonicalCaseSensitiveLocal(t *testing.T) {
 	for in, want := range map[string]string{
 		"John@X.IO":                 "John@x.io",
 		"JOHN G. Smith <JOHN@x.io>": "JOHN@x.io",
@@ -112,9 +114,9 @@ func TestCanonicalEmailCaseSensitiveLocal(t *testing.T) {
 		"J\u030C@x.io":              "J\u030C@x.io", // no precomposed capital
 		"A\u030Asa@BÜCHER.de":       "Åsa@xn--bcher-kva.de",
 	} {
-		got, err := CanonicalEmail(in, true)
+		got, err := Canonical(in, true)
 		if err != nil || got != want {
-			t.Errorf("CanonicalEmail(%q, true) = %q, %v; want %q", in, got, err, want)
+			t.Errorf("Canonical(%q, true) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 }
@@ -195,55 +197,55 @@ var emailErrors = []struct {
 	{"a@" + strings.Repeat("bb.", 84) + "io", "address longer than 254 bytes"},
 }
 
-func TestCanonicalEmailErrors(t *testing.T) {
+func TestCanonicalErrors(t *testing.T) {
 	for _, c := range emailErrors {
-		got, err := CanonicalEmail(c.in, false)
-		if !errors.Is(err, ErrInvalid) {
-			t.Errorf("CanonicalEmail(%q) = %q, %v; want an ErrInvalid error", c.in, got, err)
+		got, err := Canonical(c.in, false)
+		if !errors.Is(err, sentinel.ErrInvalid) {
+			t.Errorf("Canonical(%q) = %q, %v; want an ErrInvalid error", c.in, got, err)
 			continue
 		}
 		msg := err.Error()
-		prefix := "ownership: invalid: email address " + strconv.Quote(clip(c.in)) + ": "
+		prefix := "ownership: invalid: email address " + strconv.Quote(Clip(c.in)) + ": "
 		if !strings.HasPrefix(msg, prefix) || !strings.Contains(msg, c.msg) {
-			t.Errorf("CanonicalEmail(%q): got error %q, want %q followed by %q", c.in, msg, prefix, c.msg)
+			t.Errorf("Canonical(%q): got error %q, want %q followed by %q", c.in, msg, prefix, c.msg)
 		}
 	}
 }
 
-// TestCanonicalEmailLimits checks the lengths right at the limits.
-func TestCanonicalEmailLimits(t *testing.T) {
+// TestCanonicalLimits checks the lengths right at the limits.
+func TestCanonicalLimits(t *testing.T) {
 	local := strings.Repeat("a", 64)
 	label := strings.Repeat("b", 63)
-	domain := label + "." + label + "." + strings.Repeat("c", maxAddress-len(local)-1-2*64-3) + ".io"
+	domain := label + "." + label + "." + strings.Repeat("c", MaxAddress-len(local)-1-2*64-3) + ".io"
 	in := local + "@" + strings.ToUpper(domain)
-	got, err := CanonicalEmail(in, false)
-	if err != nil || len(got) != maxAddress {
-		t.Errorf("CanonicalEmail(254 bytes) = %d bytes, %v; want 254 bytes", len(got), err)
+	got, err := Canonical(in, false)
+	if err != nil || len(got) != MaxAddress {
+		t.Errorf("Canonical(254 bytes) = %d bytes, %v; want 254 bytes", len(got), err)
 	}
 	long := strings.Repeat("x", 10_000)
-	_, err = CanonicalEmail(long+" <j@x.io>", false)
+	_, err = Canonical(long+" <j@x.io>", false)
 	if err != nil {
 		t.Errorf("a 10,000-byte display name: %v", err)
 	}
-	_, err = CanonicalEmail(long, false)
+	_, err = Canonical(long, false)
 	if err == nil || len(err.Error()) > 300 {
 		t.Errorf("error on a 10,000-byte value = %d bytes: it should quote a clipped input", len(err.Error()))
 	}
 }
 
-// TestAppendCanonicalEmailAllocs checks that normalising an ASCII address
+// TestAppendCanonicalAllocs checks that normalising an ASCII address
 // into a buffer allocates nothing. (Non-ASCII local parts and domains go
 // through package norm and package idna, which allocate.)
-func TestAppendCanonicalEmailAllocs(t *testing.T) {
-	var buf [maxAddress + 2]byte
+func TestAppendCanonicalAllocs(t *testing.T) {
+	var buf [MaxAddress + 2]byte
 	for _, in := range []string{"John G. Smith <JOHN@x.io>", `"Smith, John" (c) <"j s"@[1.2.3.4]>`, "Jörg Müller <JOERG@BUECHER.de>"} {
 		n := testing.AllocsPerRun(100, func() {
-			if _, err := appendCanonicalEmail(buf[:0], in, false); err != nil {
+			if _, err := AppendCanonical(buf[:0], in, false); err != nil {
 				t.Fatal(err)
 			}
 		})
 		if n != 0 {
-			t.Errorf("appendCanonicalEmail(%q): %v allocs, want 0", in, n)
+			t.Errorf("AppendCanonical(%q): %v allocs, want 0", in, n)
 		}
 	}
 }
@@ -266,35 +268,35 @@ func FuzzNormalizeEmail(f *testing.F) {
 	f.Add("\"\\\u00e9\"@x", false)           // an escaped non-ASCII rune
 	f.Add("x@[\r\n a]", false)               // a fold in a domain literal
 	f.Fuzz(func(t *testing.T, in string, csl bool) {
-		out, err := CanonicalEmail(in, csl)
+		out, err := Canonical(in, csl)
 		if err != nil {
-			if !errors.Is(err, ErrInvalid) || out != "" {
-				t.Fatalf("CanonicalEmail(%q) = %q, %v; want \"\" and an ErrInvalid error", in, out, err)
+			if !errors.Is(err, sentinel.ErrInvalid) || out != "" {
+				t.Fatalf("Canonical(%q) = %q, %v; want \"\" and an ErrInvalid error", in, out, err)
 			}
-			if !strings.HasPrefix(err.Error(), "ownership: invalid: email address "+strconv.Quote(clip(in))+": ") {
-				t.Fatalf("CanonicalEmail(%q): error %q does not quote the input", in, err)
+			if !strings.HasPrefix(err.Error(), "ownership: invalid: email address "+strconv.Quote(Clip(in))+": ") {
+				t.Fatalf("Canonical(%q): error %q does not quote the input", in, err)
 			}
 			return
 		}
-		if len(out) > maxAddress || !utf8.ValidString(out) {
-			t.Fatalf("CanonicalEmail(%q) = %q: too long or not UTF-8", in, out)
+		if len(out) > MaxAddress || !utf8.ValidString(out) {
+			t.Fatalf("Canonical(%q) = %q: too long or not UTF-8", in, out)
 		}
 		for _, spelling := range []string{out, "<" + out + ">", "Some Name <" + out + ">", out + " (comment)", "\"N, M\"\r\n <" + out + ">"} {
-			again, err := CanonicalEmail(spelling, csl)
+			again, err := Canonical(spelling, csl)
 			if err != nil || again != out {
-				t.Fatalf("CanonicalEmail(%q) = %q, but CanonicalEmail(%q) = %q, %v", in, out, spelling, again, err)
+				t.Fatalf("Canonical(%q) = %q, but Canonical(%q) = %q, %v", in, out, spelling, again, err)
 			}
 		}
 		at := strings.LastIndexByte(out, '@')
 		if d := out[at+1:]; !strings.HasPrefix(d, "[") && (d != strings.ToLower(d) || !isASCIIString(d)) {
-			t.Fatalf("CanonicalEmail(%q) = %q: domain not in lower-case ASCII", in, out)
+			t.Fatalf("Canonical(%q) = %q: domain not in lower-case ASCII", in, out)
 		}
 		if !csl {
 			// Keeping the case and folding it after gives the folded form.
-			if kept, err := CanonicalEmail(in, true); err != nil {
-				t.Fatalf("CanonicalEmail(%q) = %q, but %v with the case kept", in, out, err)
-			} else if again, err := CanonicalEmail(kept, false); err != nil || again != out {
-				t.Fatalf("CanonicalEmail(%q): %q folded, %q with the case kept, which folds to %q, %v", in, out, kept, again, err)
+			if kept, err := Canonical(in, true); err != nil {
+				t.Fatalf("Canonical(%q) = %q, but %v with the case kept", in, out, err)
+			} else if again, err := Canonical(kept, false); err != nil || again != out {
+				t.Fatalf("Canonical(%q): %q folded, %q with the case kept, which folds to %q, %v", in, out, kept, again, err)
 			}
 		}
 		// net/mail as a second opinion, where it accepts the input too:
@@ -309,9 +311,9 @@ func FuzzNormalizeEmail(f *testing.F) {
 		}
 		tat := strings.LastIndexByte(a.Address, '@')
 		theirLocal := string(canonicalLocal([]byte(a.Address[:tat]), 0, true))
-		theirDomain, err := CanonicalEmail("x@"+a.Address[tat+1:], false)
+		theirDomain, err := Canonical("x@"+a.Address[tat+1:], false)
 		if theirLocal != local || err != nil || theirDomain[1:] != out[at:] {
-			t.Fatalf("CanonicalEmail(%q) = %q, net/mail says %q", in, out, a.Address)
+			t.Fatalf("Canonical(%q) = %q, net/mail says %q", in, out, a.Address)
 		}
 	})
 }
@@ -337,9 +339,9 @@ func isASCIIString(s string) bool {
 	return true
 }
 
-// TestCanonicalEmailEquivalence checks which addresses are one key: those
+// TestCanonicalEquivalence checks which addresses are one key: those
 // that mail systems and DNS treat as one mailbox, and no others.
-func TestCanonicalEmailEquivalence(t *testing.T) {
+func TestCanonicalEquivalence(t *testing.T) {
 	for _, c := range []struct {
 		a, b  string
 		csl   bool // case_sensitive_local
@@ -374,10 +376,10 @@ func TestCanonicalEmailEquivalence(t *testing.T) {
 		{"A\u030Asa@x.io", "Åsa@x.io", false, true, "A with a combining ring and Å"},
 		{"Åsa@x.io", "åsa@x.io", false, false, "Å and å"},
 	} {
-		ka, erra := CanonicalEmail(c.a, c.csl)
-		kb, errb := CanonicalEmail(c.b, c.csl)
+		ka, erra := Canonical(c.a, c.csl)
+		kb, errb := Canonical(c.b, c.csl)
 		if erra != nil || errb != nil {
-			t.Errorf("%s: CanonicalEmail(%q) = %v, CanonicalEmail(%q) = %v", c.why, c.a, erra, c.b, errb)
+			t.Errorf("%s: Canonical(%q) = %v, Canonical(%q) = %v", c.why, c.a, erra, c.b, errb)
 			continue
 		}
 		if (ka == kb) != c.equal {

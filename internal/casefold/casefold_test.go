@@ -1,4 +1,4 @@
-package ownership
+package casefold
 
 import (
 	"strings"
@@ -14,15 +14,15 @@ func TestFoldRune(t *testing.T) {
 		if !utf8.ValidRune(r) {
 			continue
 		}
-		f := foldRune(r)
-		if foldRune(f) != f {
-			t.Fatalf("foldRune(%U) = %U, which folds to %U", r, f, foldRune(f))
+		f := Rune(r)
+		if Rune(f) != f {
+			t.Fatalf("Rune(%U) = %U, which folds to %U", r, f, Rune(f))
 		}
 		if !strings.EqualFold(string(r), string(f)) {
-			t.Fatalf("foldRune(%U) = %U, which EqualFold does not equate with it", r, f)
+			t.Fatalf("Rune(%U) = %U, which EqualFold does not equate with it", r, f)
 		}
-		if g := foldRune(unicode.SimpleFold(r)); g != f {
-			t.Fatalf("foldRune(%U) = %U but foldRune(%U) = %U", r, f, unicode.SimpleFold(r), g)
+		if g := Rune(unicode.SimpleFold(r)); g != f {
+			t.Fatalf("Rune(%U) = %U but Rune(%U) = %U", r, f, unicode.SimpleFold(r), g)
 		}
 	}
 }
@@ -39,18 +39,18 @@ func TestAppendFold(t *testing.T) {
 		"ǅ ǆ Ǆ":          "ǆ ǆ ǆ",
 		"a\xffB":         "a\xffb", // bytes that are not UTF-8 stay
 	} {
-		if got := string(appendFold(nil, in)); got != want {
-			t.Errorf("appendFold(%q) = %q, want %q", in, got, want)
+		if got := string(Append(nil, in)); got != want {
+			t.Errorf("Append(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if b, ok := appendFoldMax(nil, "ABCDE", 4); ok {
-		t.Errorf("appendFoldMax(ABCDE, 4) = %q, true; want false", b)
+	if b, ok := AppendMax(nil, "ABCDE", 4); ok {
+		t.Errorf("AppendMax(ABCDE, 4) = %q, true; want false", b)
 	}
-	if b, ok := appendFoldMax(nil, "ABCD", 4); !ok || string(b) != "abcd" {
-		t.Errorf("appendFoldMax(ABCD, 4) = %q, %v; want abcd, true", b, ok)
+	if b, ok := AppendMax(nil, "ABCD", 4); !ok || string(b) != "abcd" {
+		t.Errorf("AppendMax(ABCD, 4) = %q, %v; want abcd, true", b, ok)
 	}
-	if b, ok := appendFoldMax(nil, "\u212A\u212A", 2); !ok || string(b) != "kk" {
-		t.Errorf("appendFoldMax(KK, 2) = %q, %v; want kk, true: the limit is on the output", b, ok)
+	if b, ok := AppendMax(nil, "\u212A\u212A", 2); !ok || string(b) != "kk" {
+		t.Errorf("AppendMax(KK, 2) = %q, %v; want kk, true: the limit is on the output", b, ok)
 	}
 }
 
@@ -64,8 +64,8 @@ func FuzzCasefold(f *testing.F) {
 	f.Add("straße", "STRASSE") // no full folding
 	f.Add("a\xff", "A\xfe")    // not UTF-8
 	f.Fuzz(func(t *testing.T, a, b string) {
-		fa, fb := string(appendFold(nil, a)), string(appendFold(nil, b))
-		if again := string(appendFold(nil, fa)); again != fa {
+		fa, fb := string(Append(nil, a)), string(Append(nil, b))
+		if again := string(Append(nil, fa)); again != fa {
 			t.Fatalf("fold(%q) = %q, but fold(%q) = %q", a, fa, fa, again)
 		}
 		if !utf8.ValidString(a) || !utf8.ValidString(b) {

@@ -1,17 +1,11 @@
-package ownership
+package casefold
 
 import (
 	"unicode"
 	"unicode/utf8"
 )
 
-// This file holds the case folding of the casefold normaliser. Folding
-// maps a string to one representative of the strings that
-// strings.EqualFold takes for equal, so that equal-under-EqualFold becomes
-// equal-as-map-keys. The email normaliser does not use it: it folds ASCII
-// letters only (see CanonicalEmail).
-
-// foldRune returns the representative of r's case-folding orbit, the runes
+// Rune returns the representative of r's case-folding orbit, the runes
 // [strings.EqualFold] takes for r: the lower case of the orbit's smallest
 // rune when that lower case is in the orbit, else the smallest rune. Every
 // rune of an orbit gets the same representative, which is in the orbit,
@@ -20,7 +14,7 @@ import (
 // The detour through the smallest rune is needed because unicode.ToLower
 // alone splits orbits (it leaves final sigma ς apart from σ) and leaves
 // them (it maps U+0130 İ to i, which EqualFold does not).
-func foldRune(r rune) rune {
+func Rune(r rune) rune {
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {
 			r += 'a' - 'A'
@@ -43,17 +37,17 @@ func foldRune(r rune) rune {
 	return least
 }
 
-// appendFold appends s case-folded rune by rune; bytes that are not UTF-8
+// Append appends s case-folded rune by rune; bytes that are not UTF-8
 // are copied as they are.
-func appendFold(dst []byte, s string) []byte {
-	dst, _ = appendFoldMax(dst, s, len(s)*utf8.UTFMax)
+func Append(dst []byte, s string) []byte {
+	dst, _ = AppendMax(dst, s, len(s)*utf8.UTFMax)
 	return dst
 }
 
-// appendFoldMax is appendFold that gives up, reporting false, once the
+// AppendMax is appendFold that gives up, reporting false, once the
 // output is longer than limit bytes: such a value cannot match any key of
 // a matcher, and stopping keeps the output in the caller's stack buffer.
-func appendFoldMax(dst []byte, s string, limit int) ([]byte, bool) {
+func AppendMax(dst []byte, s string, limit int) ([]byte, bool) {
 	start := len(dst)
 	for i := 0; i < len(s); {
 		if len(dst)-start > limit {
@@ -72,7 +66,7 @@ func appendFoldMax(dst []byte, s string, limit int) ([]byte, bool) {
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, c)
 		} else {
-			dst = utf8.AppendRune(dst, foldRune(r))
+			dst = utf8.AppendRune(dst, Rune(r))
 		}
 		i += size
 	}

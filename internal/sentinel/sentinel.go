@@ -1,0 +1,7 @@
+package sentinel
+
+import "errors"
+
+// ErrInvalid reports malformed input. The root package exports it as
+// ownership.ErrInvalid.
+var ErrInvalid = errors.New("ownership: invalid")
