@@ -109,42 +109,27 @@ func (s *Store) swapMany(ctx context.Context, rs []ownership.Record, events []ow
 		if err != nil {
 			return err
 		}
-		for res.Next() {
-			var ref ownership.Ref
-			var v int64
-			if err := res.Scan(&ref.Type, &ref.ID, &v); err != nil {
-				res.Close()
-				return err
-			}
-			r := rs[byRef[ref]]
-			r.Version = uint64(v)
-			written = append(written, r)
-		}
-		res.Close()
-		if err := res.Err(); err != nil {
+		versions, err := scanVersions(res)
+		if err != nil {
 			return err
+		}
+		for _, r := range rs {
+			if v, ok := versions[r.Ref]; ok {
+				r.Version = v
+				written = append(written, r)
+			}
 		}
 		if len(written) == 0 {
 			return nil
 		}
-		slices.SortFunc(written, func(a, b ownership.Record) int { return byRef[a.Ref] - byRef[b.Ref] })
-		var del strings.Builder
-		del.WriteString(`DELETE FROM ownership_entries WHERE (record_type, record_id) IN (VALUES `)
-		dargs := make([]any, 0, 2*len(written))
+		if err := s.deleteEntries(ctx, tx, written); err != nil {
+			return err
+		}
 		var ents [][]any
-		for i, r := range written {
-			if i > 0 {
-				del.WriteString(", ")
-			}
-			fmt.Fprintf(&del, "(%s, %s)", s.d.keyParam(len(dargs)+1), s.d.keyParam(len(dargs)+2))
-			dargs = append(dargs, r.Ref.Type, r.Ref.ID)
+		for _, r := range written {
 			for pos, e := range r.Ownership.Entries() {
 				ents = append(ents, []any{r.Ref.Type, r.Ref.ID, string(e.UserID), pos, int(e.Role), e.Email, e.GivenName, e.LastName})
 			}
-		}
-		del.WriteByte(')')
-		if _, err := tx.ExecContext(ctx, del.String(), dargs...); err != nil {
-			return err
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name) VALUES `, ents); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"strings"
 	"time"
 
@@ -224,19 +225,11 @@ func (s *Store) insertNew(ctx context.Context, tx execer, batch []ownership.Reco
 		if err != nil {
 			return nil, err
 		}
-		for res.Next() {
-			var ref ownership.Ref
-			var v int64
-			if err := res.Scan(&ref.Type, &ref.ID, &v); err != nil {
-				res.Close()
-				return nil, err
-			}
-			out[ref] = uint64(v)
-		}
-		res.Close()
-		if err := res.Err(); err != nil {
+		versions, err := scanVersions(res)
+		if err != nil {
 			return nil, err
 		}
+		maps.Copy(out, versions)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -204,21 +205,16 @@ func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, l owner
 		if err != nil {
 			return err
 		}
-		var written []ownership.Record
-		for rows.Next() {
-			var ref ownership.Ref
-			var v int64
-			if err := rows.Scan(&ref.Type, &ref.ID, &v); err != nil {
-				rows.Close()
-				return err
-			}
-			r := read[ref]
-			r.Version = uint64(v)
-			written = append(written, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		versions, err := scanVersions(rows)
+		if err != nil {
 			return err
+		}
+		var written []ownership.Record
+		for _, r := range stale {
+			if v, ok := versions[r.Ref]; ok {
+				r.Version = v
+				written = append(written, r)
+			}
 		}
 		if len(written) == 0 {
 			return nil
@@ -248,18 +244,7 @@ func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, l owner
 // replaceEntries gives every record of recs the list l: one DELETE of
 // their entries, then multi-row INSERTs.
 func (s *Store) replaceEntries(ctx context.Context, tx execer, recs []ownership.Record, l ownership.List) error {
-	var b strings.Builder
-	b.WriteString(`DELETE FROM ownership_entries WHERE (record_type, record_id) IN (VALUES `)
-	args := make([]any, 0, 2*len(recs))
-	for i, r := range recs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "(%s, %s)", s.d.keyParam(len(args)+1), s.d.keyParam(len(args)+2))
-		args = append(args, r.Ref.Type, r.Ref.ID)
-	}
-	b.WriteByte(')')
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+	if err := s.deleteEntries(ctx, tx, recs); err != nil {
 		return err
 	}
 	entries := l.Entries()
@@ -345,4 +330,37 @@ func (s *Store) rowsPerStatement(cols int) int {
 		limit = 2000
 	}
 	return max(1, min(5000, limit/max(1, cols)))
+}
+
+// scanVersions reads rows of (type, id, version), as the RETURNING clause
+// of a write gives them, and closes them.
+func scanVersions(rows *sql.Rows) (map[ownership.Ref]uint64, error) {
+	defer rows.Close()
+	out := map[ownership.Ref]uint64{}
+	for rows.Next() {
+		var ref ownership.Ref
+		var v int64
+		if err := rows.Scan(&ref.Type, &ref.ID, &v); err != nil {
+			return nil, err
+		}
+		out[ref] = uint64(v)
+	}
+	return out, rows.Err()
+}
+
+// deleteEntries deletes the entries of recs in one statement.
+func (s *Store) deleteEntries(ctx context.Context, tx execer, recs []ownership.Record) error {
+	var b strings.Builder
+	b.WriteString(`DELETE FROM ownership_entries WHERE (record_type, record_id) IN (VALUES `)
+	args := make([]any, 0, 2*len(recs))
+	for i, r := range recs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(%s, %s)", s.d.keyParam(len(args)+1), s.d.keyParam(len(args)+2))
+		args = append(args, r.Ref.Type, r.Ref.ID)
+	}
+	b.WriteByte(')')
+	_, err := tx.ExecContext(ctx, b.String(), args...)
+	return err
 }
