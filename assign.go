@@ -1,6 +1,8 @@
 package ownership
 
 import (
+	"github.com/ownershipkit/ownership/internal/enum"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -193,11 +195,35 @@ func (t *Territory) Pick(ctx context.Context, env AssignEnv, rec Record) (UserID
 	return "", nil
 }
 
-// Pick strategies among several matching users.
+// Strategy is how a [Skill] rule chooses among several matching users.
+// The zero Strategy is [PickRoundRobin].
+type Strategy uint8
+
+// The strategies.
 const (
-	PickRoundRobin  = "round_robin"
-	PickLeastLoaded = "least_loaded"
+	// PickRoundRobin gives the matching members the records in turn.
+	PickRoundRobin Strategy = iota
+	// PickLeastLoaded gives the record to the matching member who owns
+	// the fewest records of its type.
+	PickLeastLoaded
 )
+
+var strategyNames = enum.New[Strategy]("Strategy", "pick strategy", "round_robin", "least_loaded").EmptyIsZero()
+
+// String returns "round_robin", "least_loaded", or "Strategy(n)".
+func (s Strategy) String() string { return strategyNames.String(s) }
+
+// Valid reports whether s is one of the strategies.
+func (s Strategy) Valid() bool { return strategyNames.Valid(s) }
+
+// ParseStrategy parses "round_robin" (or "") and "least_loaded".
+func ParseStrategy(s string) (Strategy, error) { return strategyNames.Parse(s) }
+
+// MarshalText implements [encoding.TextMarshaler].
+func (s Strategy) MarshalText() ([]byte, error) { return strategyNames.MarshalText(s) }
+
+// UnmarshalText implements [encoding.TextUnmarshaler].
+func (s *Strategy) UnmarshalText(b []byte) error { return strategyNames.UnmarshalText(s, b) }
 
 // Skill matches the record's tags (a comma-separated record field) with
 // the members' skills, ignoring case, and chooses among the members who
@@ -209,8 +235,10 @@ type Skill struct {
 	// Field is the record field holding the tags, as "billing, de".
 	Field string
 	Team  []UserID
-	// Strategy is PickRoundRobin ("" too) or PickLeastLoaded.
-	Strategy string
+	// Strategy chooses among the matching members; the zero value is
+	// PickRoundRobin. A value that is not a Strategy makes Pick fail with
+	// ErrInvalid, rather than fall back on round robin.
+	Strategy Strategy
 
 	next atomic.Uint64
 }
@@ -227,6 +255,9 @@ func (s *Skill) RuleName() string {
 func (s *Skill) Pick(ctx context.Context, env AssignEnv, rec Record) (UserID, error) {
 	if s == nil {
 		return "", errNilRule("Skill")
+	}
+	if !s.Strategy.Valid() {
+		return "", fmt.Errorf("%w: rule %s: %v is not a pick strategy", ErrInvalid, s.RuleName(), s.Strategy)
 	}
 	var tags []string
 	for _, t := range strings.Split(rec.Fields[s.Field], ",") {
@@ -406,12 +437,12 @@ func ParseRules(data []byte) (Rules, error) {
 				rules = append(rules, &LeastLoaded{Name: j.Name, Team: j.Team, Type: j.Type})
 			}
 		case "skill":
-			okPick := j.Pick == "" || j.Pick == PickRoundRobin || j.Pick == PickLeastLoaded
-			if !okPick {
+			strategy, perr := ParseStrategy(j.Pick)
+			if perr != nil {
 				bad(path+".pick", "%q: want %s or %s", j.Pick, PickRoundRobin, PickLeastLoaded)
 			}
-			if needField() && needTeam() && unused("territories", "type") && okPick {
-				rules = append(rules, &Skill{Name: j.Name, Field: j.Field, Team: j.Team, Strategy: j.Pick})
+			if needField() && needTeam() && unused("territories", "type") && perr == nil {
+				rules = append(rules, &Skill{Name: j.Name, Field: j.Field, Team: j.Team, Strategy: strategy})
 			}
 		case "territory":
 			ok := needField() && unused("team", "pick", "type")

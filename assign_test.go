@@ -361,3 +361,16 @@ func ExampleRules() {
 	// contact/lead-4 -> [emil] by rule rest
 	// claimed from the pool: [fay:owner] <nil>
 }
+
+// TestSkillStrategyIsTyped checks that a strategy that is not one of the
+// two is refused, not taken for round robin.
+func TestSkillStrategyIsTyped(t *testing.T) {
+	s := &ownership.Skill{Field: "tags", Team: []ownership.UserID{"a"}, Strategy: ownership.Strategy(7)}
+	rec := ownership.Record{Ref: ownership.MustRef("contact/c1"), Fields: map[string]string{"tags": "x"}}
+	if _, err := s.Pick(context.Background(), ownership.AssignEnv{}, rec); !errors.Is(err, ownership.ErrInvalid) {
+		t.Errorf("Pick with Strategy(7): %v, want ErrInvalid", err)
+	}
+	if _, err := ownership.ParseRules([]byte(`[{"rule": "skill", "field": "tags", "team": ["a"], "pick": "least_laoded"}]`)); !errors.Is(err, ownership.ErrInvalid) {
+		t.Errorf("a misspelt pick: %v, want ErrInvalid", err)
+	}
+}

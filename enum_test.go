@@ -78,4 +78,5 @@ func TestEnums(t *testing.T) {
 	testEnum[EventKind](t, "EventKind", 11, ParseEventKind)
 	testEnum[Follow](t, "Follow", 3, ParseFollow)
 	testEnum[Normalizer](t, "Normalizer", 3, ParseNormalizer)
+	testEnum[Strategy](t, "Strategy", 2, ParseStrategy)
 }
