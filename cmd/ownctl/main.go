@@ -19,6 +19,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -50,6 +51,7 @@ Usage:
   ownctl explain  -seed FILE -user ID -action ACTION -record TYPE/ID [-field NAME]
   ownctl filter   -seed FILE -user ID [-action ACTION] -type TYPE
   ownctl validate -seed FILE
+  ownctl who      -seed FILE [-action ACTION] -record TYPE/ID [-v]
 
 Actions: view, update, delete, claim, reassign, manage_ownership.
 Exit status: 0 allowed (or done), 1 denied, 2 bad input.
@@ -71,6 +73,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return filter(rest, stdout, stderr)
 	case "validate":
 		return validate(rest, stdout, stderr)
+	case "who":
+		return who(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitAllow
@@ -456,6 +460,59 @@ func filter(args []string, stdout, stderr io.Writer) int {
 		if pred.Match(r) {
 			fmt.Fprintln(stdout, r.Ref)
 		}
+	}
+	return exitAllow
+}
+
+func who(args []string, stdout, stderr io.Writer) int {
+	f := newFlags("who", "who lists every user of the seed who may do the action on the record, with\nwhat grants it (owner, follower, unassigned pool, others' records, claim,\nreassign, bypass); -v adds the users who may not, with what they lack.", stdout, stderr)
+	f.fs.StringVar(&f.action, "action", "view", "the `ACTION`")
+	f.fs.StringVar(&f.record, "record", "", "the record, as `TYPE/ID`")
+	f.fs.BoolVar(&f.verbose, "v", false, "also list the users who may not, with the reason and the remedy")
+	if code, ok := f.parse(args, "seed", "record"); !ok {
+		return code
+	}
+	a, err := ownership.ParseAction(f.action)
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
+	ref, err := ownership.ParseRef(f.record)
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
+	s, ok := f.load()
+	if !ok {
+		return exitBad
+	}
+	r, found := s.Record(ref)
+	if !found {
+		fmt.Fprintf(stdout, "%s does not exist: nobody may %s it\n", ref, a)
+		return exitDeny
+	}
+	users := func(yield func(ownership.User, error) bool) {
+		for _, u := range s.Users() {
+			if !yield(u, nil) {
+				return
+			}
+		}
+	}
+	acc, err := s.Policy().Who(context.Background(), users, a, r)
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
+	for _, d := range acc.Allowed {
+		fmt.Fprintf(stdout, "%s\t%s\t%s\n", d.Subject, d.Basis(), d.Reason)
+	}
+	if f.verbose {
+		for _, d := range acc.Denied {
+			fmt.Fprintf(stdout, "# not %s\t%s\t%s\n", d.Subject, d.Reason, d.Explain())
+		}
+	}
+	if len(acc.Allowed) == 0 {
+		return exitDeny
 	}
 	return exitAllow
 }
