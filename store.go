@@ -78,16 +78,20 @@ type BatchStore interface {
 // record. [Manager.Propagate] uses it for the default propagation
 // ([FollowSynced], not a dry run), which follows every change.
 type DescendantSyncer interface {
-	// SyncDescendants gives l, the effective ownership of root, to every
+	// SyncDescendants gives the list of src, the record whose own list is
+	// root's effective ownership (root itself when it is independent, else
+	// its nearest independent ancestor, at the version read), to every
 	// record synced with root: its synced children, their synced
 	// children, and so on, stopping at independent records. Each record
-	// is written by compare-and-swap on the version it was read at, with
-	// an event (kind synced, at at) stored with it when the store keeps
-	// events; a record that changed since it was read is not written and
-	// is counted in Conflicts, for the caller to run again with root's
-	// list read afresh. Records that already hold l's entries are not
-	// written.
-	SyncDescendants(ctx context.Context, root Ref, l List, at time.Time) (BulkSync, error)
+	// is written by compare-and-swap on the version it was read at, in a
+	// transaction that also finds src still at its version, with an event
+	// (kind synced, at at) stored with it when the store keeps events. A
+	// record that changed since it was read, or every record of a batch
+	// whose src has moved on, is not written and is counted in Conflicts,
+	// for the caller to run again with src read afresh: a propagation of
+	// an older list never overwrites a newer one. Records that already
+	// hold src's entries are not written.
+	SyncDescendants(ctx context.Context, root Ref, src Record, at time.Time) (BulkSync, error)
 }
 
 // BulkSync is what one run of [DescendantSyncer.SyncDescendants] did.

@@ -120,37 +120,45 @@ func (m *Manager) syncStore() (syncStore, error) {
 // Mode is neither [Independent] nor [SyncWithParent] are errors wrapping
 // [ErrInvalid]: their ownership is unknown.
 func Effective(ctx context.Context, rs RecordStore, r Record) (List, error) {
+	src, err := ownershipSource(ctx, rs, r)
+	return src.Ownership, err
+}
+
+// ownershipSource returns the record whose own list is r's effective
+// ownership: r itself when it is independent, else its nearest
+// independent ancestor, as read.
+func ownershipSource(ctx context.Context, rs RecordStore, r Record) (Record, error) {
 	if rs == nil {
-		return List{}, fmt.Errorf("%w: Effective needs a RecordStore", ErrInvalid)
+		return Record{}, fmt.Errorf("%w: Effective needs a RecordStore", ErrInvalid)
 	}
 	if !r.Ref.Valid() {
-		return List{}, fmt.Errorf("%w: effective ownership of record reference %q/%q", ErrInvalid, r.Ref.Type, r.Ref.ID)
+		return Record{}, fmt.Errorf("%w: effective ownership of record reference %q/%q", ErrInvalid, r.Ref.Type, r.Ref.ID)
 	}
 	var chain []Ref
 	for {
 		if r.Mode > SyncWithParent {
-			return List{}, fmt.Errorf("%w: %s has %v, neither independent nor sync_with_parent", ErrInvalid, r.Ref, r.Mode)
+			return Record{}, fmt.Errorf("%w: %s has %v, neither independent nor sync_with_parent", ErrInvalid, r.Ref, r.Mode)
 		}
 		if r.Mode != SyncWithParent {
 			break
 		}
 		chain = append(chain, r.Ref)
 		if r.Parent.IsZero() {
-			return List{}, fmt.Errorf("%w: %s is synced with its parent but has none", ErrInvalid, r.Ref)
+			return Record{}, fmt.Errorf("%w: %s is synced with its parent but has none", ErrInvalid, r.Ref)
 		}
 		if slices.Contains(chain, r.Parent) {
-			return List{}, fmt.Errorf("%w: parent chain loops: %s", ErrInvalid, formatChain(append(chain, r.Parent)))
+			return Record{}, fmt.Errorf("%w: parent chain loops: %s", ErrInvalid, formatChain(append(chain, r.Parent)))
 		}
 		parent, err := rs.Get(ctx, r.Parent)
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
-				return List{}, fmt.Errorf("%w: %s is synced with its parent %s, which does not exist", ErrNotFound, r.Ref, r.Parent)
+				return Record{}, fmt.Errorf("%w: %s is synced with its parent %s, which does not exist", ErrNotFound, r.Ref, r.Parent)
 			}
-			return List{}, wrapf(err, "reading %s, parent of %s", r.Parent, r.Ref)
+			return Record{}, wrapf(err, "reading %s, parent of %s", r.Parent, r.Ref)
 		}
 		r = parent
 	}
-	return r.Ownership, nil
+	return r, nil
 }
 
 func formatChain(refs []Ref) string {
@@ -275,7 +283,7 @@ func (m *Manager) bulkPropagate(ctx context.Context, ds DescendantSyncer, parent
 				root = Record{} // gone
 			}
 		}
-		l, err := Effective(ctx, m.Store, root)
+		src, err := ownershipSource(ctx, m.Store, root)
 		if root.Ref.IsZero() {
 			err = fmt.Errorf("%w: %s", ErrNotFound, parent)
 		}
@@ -293,7 +301,7 @@ func (m *Manager) bulkPropagate(ctx context.Context, ds DescendantSyncer, parent
 		if err != nil {
 			return rep, err
 		}
-		res, err := ds.SyncDescendants(ctx, parent, l, m.now())
+		res, err := ds.SyncDescendants(ctx, parent, src, m.now())
 		for _, e := range res.Events {
 			m.emit(ctx, e)
 			if !changed[e.Record] {

@@ -206,23 +206,25 @@ func (m *Manager) transferBatch(ctx context.Context, bs BatchStore, by Subject, 
 		events = append(events, Event{Kind: EventTransferred, By: by.ID, Record: ref, Before: r.Ownership,
 			After: out[i].next.Ownership, Mode: r.Mode, At: now, Assigned: out[i].next.Ownership.OwnersAdded(r.Ownership)})
 	}
-	written, err := bs.CompareAndSwapMany(ctx, writes, events)
-	if err != nil {
-		return wrapf(err, "writing transferred records")
-	}
+	// A failed write may still have committed part of the batch: what
+	// was written is reported, sent and propagated before the failure is
+	// returned, and the rest of the batch is left where it was.
+	written, werr := bs.CompareAndSwapMany(ctx, writes, events)
 	stored := make(map[Ref]Record, len(written))
 	refs := make([]Ref, 0, len(written))
 	for _, r := range written {
 		stored[r.Ref] = r
 		refs = append(refs, r.Ref)
 	}
-	parents, err := bs.WithSyncedChildren(ctx, refs)
-	if err != nil {
-		return wrapf(err, "finding synced children")
-	}
-	hasChildren := make(map[Ref]bool, len(parents))
-	for _, p := range parents {
-		hasChildren[p] = true
+	hasChildren := make(map[Ref]bool)
+	if parents, err := bs.WithSyncedChildren(ctx, refs); err != nil {
+		for _, r := range refs {
+			hasChildren[r] = true // not known: propagate from every one
+		}
+	} else {
+		for _, p := range parents {
+			hasChildren[p] = true
+		}
 	}
 	evByRef := make(map[Ref]Event, len(events))
 	for _, e := range events {
@@ -237,6 +239,9 @@ func (m *Manager) transferBatch(ctx context.Context, bs BatchStore, by Subject, 
 			continue
 		}
 		r, ok := stored[ref]
+		if !ok && werr != nil {
+			continue // not written: the failure is returned below
+		}
 		if !ok { // changed since read: decided again, on its own
 			s, moved, err := one(ref)
 			if err := done(ref, s, moved, err, true); err != nil {
@@ -250,6 +255,9 @@ func (m *Manager) transferBatch(ctx context.Context, bs BatchStore, by Subject, 
 		if err := done(ref, r, true, nil, hasChildren[ref]); err != nil {
 			return err
 		}
+	}
+	if werr != nil {
+		return wrapf(werr, "writing transferred records")
 	}
 	return nil
 }

@@ -15,8 +15,10 @@ import (
 type Dialect uint8
 
 const (
-	// Postgres is PostgreSQL 12 or newer, through any database/sql driver
-	// (pgx's stdlib package is the one tested).
+	// Postgres is PostgreSQL 12 or newer, through pgx's database/sql
+	// driver (github.com/jackc/pgx/v5/stdlib): some statements pass Go
+	// slices as array parameters, which pgx encodes and other drivers may
+	// refuse.
 	Postgres Dialect = iota + 1
 	// SQLite is SQLite 3.35 or newer (modernc.org/sqlite is the one
 	// tested).

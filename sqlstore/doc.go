@@ -7,8 +7,10 @@
 //
 // A [Store] implements [ownership.Store] (records by compare-and-swap,
 // children, records of a user, the user directory) and the conformance
-// suite of package storetest. It works over a *sql.DB opened by the host
-// with the driver of its choice; this package imports none:
+// suite of package storetest. It works over a *sql.DB opened by the host;
+// this package imports no driver. PostgreSQL is spoken through pgx's
+// database/sql driver, whose array parameters some statements use; SQLite
+// through modernc's:
 //
 //	import _ "github.com/jackc/pgx/v5/stdlib" // sql.Open("pgx", "postgres://...")
 //	import _ "modernc.org/sqlite"             // sql.Open("sqlite", "file:app.db?...")

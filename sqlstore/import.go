@@ -119,7 +119,7 @@ func (s *Store) Import(ctx context.Context, records iter.Seq[ownership.Record], 
 	}
 	// Synced records take their parents' effective lists, set-based.
 	for parent := range parents {
-		l, err := s.effective(ctx, parent)
+		src, err := s.ownershipSource(ctx, parent)
 		if errors.Is(err, ownership.ErrNotFound) {
 			rep.Refused = append(rep.Refused, ImportRefusal{Ref: parent, Err: fmt.Errorf("%w: parent %s of synced records does not exist; they keep an empty list", ownership.ErrNotFound, parent)})
 			continue
@@ -127,7 +127,7 @@ func (s *Store) Import(ctx context.Context, records iter.Seq[ownership.Record], 
 		if err != nil {
 			return rep, err
 		}
-		res, err := s.syncDescendants(ctx, parent, l, now(), !opt.NoEvents)
+		res, err := s.syncDescendants(ctx, parent, src, now(), !opt.NoEvents)
 		rep.Synced += len(res.Events)
 		if err != nil {
 			return rep, err
@@ -136,13 +136,24 @@ func (s *Store) Import(ctx context.Context, records iter.Seq[ownership.Record], 
 	return rep, nil
 }
 
-// effective returns the effective ownership of the record ref names.
-func (s *Store) effective(ctx context.Context, ref ownership.Ref) (ownership.List, error) {
-	r, err := s.Get(ctx, ref)
-	if err != nil {
-		return ownership.List{}, err
+// ownershipSource returns the record whose own list is the effective
+// ownership of the record ref names: it, or its nearest independent
+// ancestor.
+func (s *Store) ownershipSource(ctx context.Context, ref ownership.Ref) (ownership.Record, error) {
+	for range 1000 {
+		r, err := s.Get(ctx, ref)
+		if err != nil {
+			return ownership.Record{}, err
+		}
+		if r.Mode != ownership.SyncWithParent {
+			return r, nil
+		}
+		if r.Parent.IsZero() {
+			return ownership.Record{}, fmt.Errorf("%w: %s is synced with its parent but has none", ownership.ErrNotFound, ref)
+		}
+		ref = r.Parent
 	}
-	return ownership.Effective(ctx, s, r)
+	return ownership.Record{}, fmt.Errorf("%w: the parent chain above %s loops", ownership.ErrInvalid, ref)
 }
 
 // importBatch stores the records of batch that do not exist yet, in one
@@ -181,10 +192,6 @@ func (s *Store) importBatch(ctx context.Context, batch []ownership.Record, noEve
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM ownership_tombstones WHERE EXISTS (SELECT 1 FROM ownership_records r
-			WHERE r.type = ownership_tombstones.type AND r.id = ownership_tombstones.id)`); err != nil {
-			return err
-		}
 		if noEvents {
 			return nil
 		}
@@ -198,9 +205,9 @@ func (s *Store) importBatch(ctx context.Context, batch []ownership.Record, noEve
 	return stored, exists, err
 }
 
-// insertNew inserts the records of batch that do not exist, at the version
-// after their tombstone's (1 for most), and returns the versions of those
-// it inserted.
+// insertNew inserts the records of batch that do not exist, at version 1,
+// or after the version of their tombstone (which it removes), and returns
+// the versions of those it inserted.
 func (s *Store) insertNew(ctx context.Context, tx execer, batch []ownership.Record) (map[ownership.Ref]uint64, error) {
 	out := make(map[ownership.Ref]uint64, len(batch))
 	step := s.rowsPerStatement(8)
@@ -216,8 +223,7 @@ func (s *Store) insertNew(ctx context.Context, tx execer, batch []ownership.Reco
 		}
 		q, args := s.valuesList(rows, []string{"TEXT", "TEXT", "TEXT", "TEXT", "INTEGER", "BOOLEAN", s.d.jsonType()})
 		res, err := tx.QueryContext(ctx, `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, has_owner, fields, version)
-			SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7,
-				COALESCE((SELECT t.version FROM ownership_tombstones t WHERE t.type = v.column1 AND t.id = v.column2), 0) + 1
+			SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, 1
 			FROM (`+q+`) v
 			WHERE TRUE -- SQLite: so that ON CONFLICT is not read as a join's ON
 			ON CONFLICT (type, id) DO NOTHING
@@ -229,7 +235,57 @@ func (s *Store) insertNew(ctx context.Context, tx execer, batch []ownership.Reco
 		if err != nil {
 			return nil, err
 		}
+		if len(versions) == 0 {
+			continue
+		}
+		// A record created again continues the versions of a deleted one.
+		// The tombstone is read in a statement after the INSERT, which may
+		// have waited for a Delete of the ref to commit: only a later
+		// statement sees the tombstone that Delete wrote.
+		inserted := make([]ownership.Record, 0, len(versions))
+		for ref := range versions {
+			inserted = append(inserted, ownership.Record{Ref: ref})
+		}
+		var b strings.Builder
+		b.WriteString(`UPDATE ownership_records SET version = t.version + 1
+			FROM ownership_tombstones t
+			WHERE ownership_records.type = t.type AND ownership_records.id = t.id
+			AND (t.type, t.id) IN (VALUES `)
+		targs := make([]any, 0, 2*len(inserted))
+		for i, r := range inserted {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "(%s, %s)", s.d.keyParam(len(targs)+1), s.d.keyParam(len(targs)+2))
+			targs = append(targs, r.Ref.Type, r.Ref.ID)
+		}
+		b.WriteString(`) RETURNING ownership_records.type, ownership_records.id, ownership_records.version`)
+		res, err = tx.QueryContext(ctx, b.String(), targs...)
+		if err != nil {
+			return nil, err
+		}
+		continued, err := scanVersions(res)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(versions, continued)
 		maps.Copy(out, versions)
+		if len(continued) > 0 {
+			var del strings.Builder
+			del.WriteString(`DELETE FROM ownership_tombstones WHERE (type, id) IN (VALUES `)
+			dargs := make([]any, 0, 2*len(continued))
+			for ref := range continued {
+				if len(dargs) > 0 {
+					del.WriteString(", ")
+				}
+				fmt.Fprintf(&del, "(%s, %s)", s.d.keyParam(len(dargs)+1), s.d.keyParam(len(dargs)+2))
+				dargs = append(dargs, ref.Type, ref.ID)
+			}
+			del.WriteByte(')')
+			if _, err := tx.ExecContext(ctx, del.String(), dargs...); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -25,14 +26,15 @@ const syncBatch = 1000
 // (type, id, version) IN (...)), rewrites their entries with multi-row
 // INSERTs, and appends their events to the outbox. A batch is a handful of
 // round trips, not eight per record.
-func (s *Store) SyncDescendants(ctx context.Context, root ownership.Ref, l ownership.List, at time.Time) (ownership.BulkSync, error) {
-	return s.syncDescendants(ctx, root, l, at, true)
+func (s *Store) SyncDescendants(ctx context.Context, root ownership.Ref, src ownership.Record, at time.Time) (ownership.BulkSync, error) {
+	return s.syncDescendants(ctx, root, src, at, true)
 }
 
 // syncDescendants is SyncDescendants, writing the events to the outbox
 // only if withEvents.
-func (s *Store) syncDescendants(ctx context.Context, root ownership.Ref, l ownership.List, at time.Time, withEvents bool) (ownership.BulkSync, error) {
+func (s *Store) syncDescendants(ctx context.Context, root ownership.Ref, src ownership.Record, at time.Time, withEvents bool) (ownership.BulkSync, error) {
 	var res ownership.BulkSync
+	l := src.Ownership
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
@@ -69,7 +71,7 @@ func (s *Store) syncDescendants(ctx context.Context, root ownership.Ref, l owner
 			}
 		}
 		if len(stale) > 0 {
-			events, conflicts, err := s.syncBatch(ctx, stale, l, at, withEvents)
+			events, conflicts, err := s.syncBatch(ctx, stale, src, at, withEvents)
 			res.Events = append(res.Events, events...)
 			res.Conflicts += conflicts
 			if err != nil {
@@ -173,10 +175,12 @@ func (s *Store) records(ctx context.Context, refs []ownership.Ref) ([]ownership.
 	return recs, nil
 }
 
-// syncBatch writes l to the records of stale, each on the version it was
-// read at, in one transaction, and returns the events of those written and
-// how many had changed since.
-func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, l ownership.List, at time.Time, withEvents bool) ([]ownership.Event, int, error) {
+// syncBatch writes src's list to the records of stale, each on the version
+// it was read at, in one transaction that finds src still at its version,
+// and returns the events of those written and how many were not (changed
+// since, or all of them when src has).
+func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, src ownership.Record, at time.Time, withEvents bool) ([]ownership.Event, int, error) {
+	l := src.Ownership
 	read := make(map[ownership.Ref]ownership.Record, len(stale))
 	order := make(map[ownership.Ref]int, len(stale)) // stale's order, which events keep
 	for i, r := range stale {
@@ -186,6 +190,21 @@ func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, l owner
 	var events []ownership.Event
 	err := s.inTx(ctx, "sync descendants", func(tx execer) error {
 		events = events[:0]
+		// The list must still be src's: a newer change of src would
+		// otherwise be overwritten by this older one. FOR SHARE holds src
+		// until the batch commits, so a change of it orders after.
+		lock := ""
+		if s.d == Postgres {
+			lock = " FOR SHARE"
+		}
+		var v int64
+		err := tx.QueryRowContext(ctx, s.q(`SELECT version FROM ownership_records WHERE type = $1 AND id = $2`+lock), src.Ref.Type, src.Ref.ID).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && uint64(v) != src.Version {
+			return nil // src moved on: every record of the batch is a conflict
+		}
+		if err != nil {
+			return err
+		}
 		// The versioned update: only rows still at the version read.
 		var b strings.Builder
 		b.WriteString(`UPDATE ownership_records SET version = version + 1, has_owner = `)

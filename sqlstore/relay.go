@@ -190,7 +190,9 @@ func (r *Relay) DeliverOnce(ctx context.Context) (int, error) {
 			continue
 		}
 		if err := r.failed(ctx, token, c, derr); err != nil {
-			return len(batch), err
+			// Record what was delivered before giving up the round, so
+			// that it is not delivered again once the lease ends.
+			return len(batch), errors.Join(err, r.finish(ctx, token, done))
 		}
 	}
 	if err := r.finish(ctx, token, done); err != nil {

@@ -15,6 +15,7 @@ package pgwake
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/stdlib"
@@ -52,7 +53,11 @@ func Listen(ctx context.Context, db *sql.DB) (<-chan struct{}, error) {
 			ready <- nil
 			for {
 				if _, err := pc.WaitForNotification(ctx); err != nil {
-					return err // ctx ended or the connection broke
+					// ctx ended or the connection broke. Either way the
+					// connection must not go back to the pool still
+					// listening (it would buffer every notification
+					// unread): ErrBadConn makes database/sql discard it.
+					return driver.ErrBadConn
 				}
 				select {
 				case wake <- struct{}{}:
