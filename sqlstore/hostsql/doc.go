@@ -4,7 +4,7 @@
 //
 // A [Mapping] says, once per record type, which table holds the records,
 // which column is their key and of what kind, and where their ownership
-// lives: a single owner column (NULL or ” is unassigned, the CRM model),
+// lives: a single owner column (NULL or the empty string is unassigned, the CRM model),
 // a table of (record key, user id, role) rows for owners and followers, a
 // column holding an email or login matched to the users table
 // (field-matched ownership), or the parent row, for records synced with

@@ -24,6 +24,16 @@ var ctx = context.Background()
 // a PostgreSQL server; .ci/run starts a throw-away one and sets it.
 const postgresDSNVar = "OWNERSHIP_POSTGRES_DSN"
 
+// postgresDSN returns the DSN of the test server, or skips the test.
+func postgresDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv(postgresDSNVar)
+	if dsn == "" {
+		tb.Skip(postgresDSNVar + " not set: PostgreSQL tests skipped")
+	}
+	return dsn
+}
+
 // testDB is a database of one dialect for a test.
 type testDB struct {
 	name string
@@ -37,11 +47,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, tdb testDB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, testDB{"sqlite", sqlstore.SQLite, openSQLite(t)}) })
 	t.Run("postgres", func(t *testing.T) {
-		dsn := os.Getenv(postgresDSNVar)
-		if dsn == "" {
-			t.Skip(postgresDSNVar + " not set: PostgreSQL tests skipped")
-		}
-		fn(t, testDB{"postgres", sqlstore.Postgres, openPostgres(t, dsn)})
+		fn(t, testDB{"postgres", sqlstore.Postgres, openPostgres(t, postgresDSN(t))})
 	})
 }
 

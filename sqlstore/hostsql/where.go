@@ -29,7 +29,7 @@ func predicate(p ownership.Predicate) (string, ownership.Cond) { return p.Type, 
 // The condition is never NULL: every test of a column that may be NULL is
 // written so that NULL gives FALSE ("owned by u" is "owner_id IS NOT NULL
 // AND owner_id = $1", "unassigned" is "owner_id IS NULL OR owner_id =
-// ”"), so a negation is exact (it never drops the unassigned rows), and
+// the empty string"), so a negation is exact (it never drops the unassigned rows), and
 // each negation is written NOT COALESCE((x), FALSE) besides. What a
 // mapping cannot hold is FALSE: an owner column has no followers, a table
 // without a parent is never synced (a synced one always is).
