@@ -144,12 +144,37 @@ func (w *whereBuilder) cond(c ownership.Cond, t *Table, a string, depth int) err
 			w.b.WriteString("FALSE") // as Cond.Match says
 			return nil
 		}
-		op := " AND "
+		// Arguments that are constant for the mapping (followed_by on an
+		// owner column) are left out when they cannot change the result,
+		// and decide it when they can; malformed ones are still refused.
+		op, identity := " AND ", true
 		if c.Op == ownership.OpOr {
-			op = " OR "
+			op, identity = " OR ", false
+		}
+		var args []ownership.Cond
+		for _, x := range c.Args {
+			v, ok := constant(x, t)
+			if !ok {
+				args = append(args, x)
+				continue
+			}
+			if v != identity {
+				if err := w.check(c.Args, t, depth+1); err != nil {
+					return err
+				}
+				w.b.WriteString(strings.ToUpper(strconv.FormatBool(v)))
+				return nil
+			}
+		}
+		switch len(args) {
+		case 0:
+			w.b.WriteString(strings.ToUpper(strconv.FormatBool(identity)))
+			return nil
+		case 1:
+			return w.cond(args[0], t, a, depth+1)
 		}
 		w.b.WriteString("(")
-		for i, x := range c.Args {
+		for i, x := range args {
 			if i > 0 {
 				w.b.WriteString(op)
 			}
@@ -160,6 +185,39 @@ func (w *whereBuilder) cond(c ownership.Cond, t *Table, a string, depth int) err
 		w.b.WriteString(")")
 	default:
 		return fmt.Errorf("%w: hostsql: cannot translate condition operator %v", ownership.ErrInvalid, c.Op)
+	}
+	return nil
+}
+
+// constant reports the value of c when it is the same for every row of t:
+// a constant, or an atom the mapping cannot hold.
+func constant(c ownership.Cond, t *Table) (value, ok bool) {
+	switch c.Op {
+	case ownership.OpAll:
+		return true, true
+	case ownership.OpNone:
+		return false, true
+	case ownership.OpSynced:
+		return t.src == fromParent, true
+	case ownership.OpFollowedBy:
+		if t.src == fromOwner || t.src == fromField {
+			return false, true
+		}
+		return false, !userOK(c.User)
+	case ownership.OpOwnedBy:
+		return false, !userOK(c.User)
+	}
+	return false, false
+}
+
+// check refuses args if cond would: it translates them into a scratch
+// builder, for a join whose value a constant decided.
+func (w *whereBuilder) check(args []ownership.Cond, t *Table, depth int) error {
+	scratch := &whereBuilder{t: w.t, offset: w.offset, markers: map[any]string{}}
+	for _, x := range args {
+		if err := scratch.cond(x, t, "x", depth); err != nil {
+			return err
+		}
 	}
 	return nil
 }
