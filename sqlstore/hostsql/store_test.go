@@ -301,3 +301,44 @@ func TestConcurrentClaims(t *testing.T) {
 		}
 	})
 }
+
+// legacyTrigger is the README's trigger for code that writes owner_id
+// without moving the version.
+const legacyTrigger = `CREATE FUNCTION contacts_owner_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.owner_id IS DISTINCT FROM OLD.owner_id AND NEW.ownership_version = OLD.ownership_version THEN
+    NEW.ownership_version := OLD.ownership_version + 1;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER contacts_owner_version BEFORE UPDATE ON contacts
+  FOR EACH ROW EXECUTE FUNCTION contacts_owner_version();`
+
+// TestLegacyWriterTrigger: with the README's trigger, a legacy write of
+// owner_id moves the version, so a compare-and-swap that read before it
+// fails instead of overwriting it; the store's own writes are counted
+// once.
+func TestLegacyWriterTrigger(t *testing.T) {
+	tdb := testDB{"postgres", sqlstore.Postgres, openPostgres(t, postgresDSN(t))}
+	s, _ := openCRM(t, tdb, false)
+	execAll(t, tdb, legacyTrigger)
+	c2 := ownership.MustRef("contact/2")
+	r, err := s.CompareAndSwap(ctx, ownership.Record{Ref: c2, Ownership: owner("rep1")})
+	if err != nil || r.Version != 1 {
+		t.Fatalf("create: %v v%d, %v", r.Ownership, r.Version, err)
+	}
+	execAll(t, tdb, `UPDATE contacts SET owner_id = 'rep2' WHERE id = 2`)
+	if _, err := s.CompareAndSwap(ctx, ownership.Record{Ref: c2, Version: 1}); !errors.Is(err, ownership.ErrConflict) {
+		t.Errorf("a write at the version read before the legacy write: got %v, want ErrConflict", err)
+	}
+	got, _ := s.Get(ctx, c2)
+	if got.Version != 2 || !got.Ownership.Equal(owner("rep2")) {
+		t.Errorf("after the legacy write: %v v%d, want rep2 at v2", got.Ownership, got.Version)
+	}
+	if r, err := s.CompareAndSwap(ctx, ownership.Record{Ref: c2, Version: 2}); err != nil || r.Version != 3 {
+		t.Errorf("a write at v2: v%d, %v", r.Version, err)
+	}
+	if got, _ := s.Get(ctx, c2); got.Version != 3 {
+		t.Errorf("the store's write was counted as %d versions", got.Version-2)
+	}
+}
