@@ -94,15 +94,16 @@ func BenchmarkOwnerColumnList(b *testing.B) {
 						var name string
 						got++
 						return scan(&name)
-					}); err != nil || got != DefaultPageSize {
-						b.Fatalf("List: %d rows, %v", got, err)
+					}); err != nil {
+						b.Fatal(err)
 					}
 					lib += time.Since(start)
 					start = time.Now()
-					if rows := handWritten(b, tdb.db, floor); rows != DefaultPageSize+1 {
-						b.Fatalf("hand-written: %d rows", rows)
-					}
+					rows := handWritten(b, tdb.db, floor)
 					hand += time.Since(start)
+					if got != min(rows, DefaultPageSize) || got == 0 {
+						b.Fatalf("List read %d rows, the hand-written query %d", got, rows)
+					}
 				}
 				b.ReportMetric(float64(lib.Nanoseconds())/1e3/float64(b.N), "lib-µs/op")
 				b.ReportMetric(float64(hand.Nanoseconds())/1e3/float64(b.N), "hand-µs/op")
