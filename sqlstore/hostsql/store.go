@@ -45,7 +45,8 @@ import (
 // parent) are read-only here. Records of types the Store has no table
 // for do not exist (ErrNotFound) and cannot be written (ErrInvalid).
 //
-// A Store is safe for concurrent use.
+// Create a Store with [NewStore]; the zero Store has no database and
+// cannot be used. A Store is safe for concurrent use.
 type Store struct {
 	db     *sql.DB
 	d      sqlstore.Dialect
@@ -599,7 +600,7 @@ func (s *Store) RecordsOf(ctx context.Context, user ownership.UserID) iter.Seq2[
 				return
 			}
 			t := s.tables[typ]
-			cond, args, err := t.Where(ownership.Predicate{Type: typ, Cond: ownership.Or(ownership.OwnedBy(user), ownership.FollowedBy(user))}, "h", 0)
+			cond, args, err := t.whereCond(typ, ownership.Or(ownership.OwnedBy(user), ownership.FollowedBy(user)), "h", 0, nil)
 			if err == nil && cond == "FALSE" {
 				continue
 			}
@@ -636,7 +637,7 @@ func (s *Store) CountOwned(ctx context.Context, user ownership.UserID, recordTyp
 			continue
 		}
 		t := s.tables[typ]
-		cond, args, err := t.Where(ownership.Predicate{Type: typ, Cond: ownership.OwnedBy(user)}, "h", 0)
+		cond, args, err := t.whereCond(typ, ownership.OwnedBy(user), "h", 0, nil)
 		if err == nil && cond == "FALSE" {
 			continue
 		}

@@ -47,13 +47,19 @@ func (t *Table) Where(p ownership.Predicate, alias string, argOffset int) (sql s
 // where is Where for a page that starts after the key value after (none
 // when nil).
 func (t *Table) where(p ownership.Predicate, alias string, argOffset int, after any) (string, []any, error) {
+	typ, c := predicate(p)
+	return t.whereCond(typ, c, alias, argOffset, after)
+}
+
+// whereCond is where for the records of type typ that satisfy c; the
+// store's own queries call it with conditions of their own.
+func (t *Table) whereCond(typ string, c ownership.Cond, alias string, argOffset int, after any) (string, []any, error) {
 	if !identPart.MatchString(alias) {
 		return "", nil, fmt.Errorf("%w: hostsql: alias %q: want letters, digits and underscores", ownership.ErrInvalid, alias)
 	}
 	if argOffset < 0 {
 		return "", nil, fmt.Errorf("%w: hostsql: negative argument offset %d", ownership.ErrInvalid, argOffset)
 	}
-	typ, c := predicate(p)
 	w := &whereBuilder{t: t, offset: argOffset, markers: map[any]string{}}
 	if typ != t.m.Type || c.Op == ownership.OpNone {
 		if err := w.cond(c, t, alias, 0); err != nil { // still refuse malformed conditions
