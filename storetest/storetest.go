@@ -55,33 +55,36 @@ type Deleter interface {
 // the *testing.T it is given.
 func Run(t *testing.T, open func(t *testing.T) ownership.Store) {
 	t.Helper()
-	for _, c := range []struct {
-		name string
-		run  func(t *testing.T, s ownership.Store)
-	}{
-		{"Empty", testEmpty},
-		{"Versions", testVersions},
-		{"Invalid", testInvalid},
-		{"RoundTrip", testRoundTrip},
-		{"Copies", testCopies},
-		{"Children", testChildren},
-		{"RecordsOf", testRecordsOf},
-		{"CountOwned", testCountOwned},
-		{"RefOrder", testRefOrder},
-		{"Delete", testDelete},
-		{"EarlyStop", testEarlyStop},
-		{"Cancelled", testCancelled},
-		{"CancelledDuringIteration", testCancelledDuringIteration},
-		{"Users", testUsers},
-		{"UserBy", testUserBy},
-		{"ConcurrentCompareAndSwap", testConcurrentCAS},
-		{"ConcurrentCreate", testConcurrentCreate},
-		{"DeleteRecreateRace", testDeleteRecreateRace},
-		{"HostileIDs", testHostileIDs},
-		{"HostileUsers", testHostileUsers},
-	} {
+	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
 	}
+}
+
+// checks are the conformance checks, in the order Run runs them.
+var checks = []struct {
+	name string
+	run  func(t *testing.T, s ownership.Store)
+}{
+	{"Empty", testEmpty},
+	{"Versions", testVersions},
+	{"Invalid", testInvalid},
+	{"RoundTrip", testRoundTrip},
+	{"Copies", testCopies},
+	{"Children", testChildren},
+	{"RecordsOf", testRecordsOf},
+	{"CountOwned", testCountOwned},
+	{"RefOrder", testRefOrder},
+	{"Delete", testDelete},
+	{"EarlyStop", testEarlyStop},
+	{"Cancelled", testCancelled},
+	{"CancelledDuringIteration", testCancelledDuringIteration},
+	{"Users", testUsers},
+	{"UserBy", testUserBy},
+	{"ConcurrentCompareAndSwap", testConcurrentCAS},
+	{"ConcurrentCreate", testConcurrentCreate},
+	{"DeleteRecreateRace", testDeleteRecreateRace},
+	{"HostileIDs", testHostileIDs},
+	{"HostileUsers", testHostileUsers},
 }
 
 // ctx is the context of every call that is not about cancellation.
