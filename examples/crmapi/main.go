@@ -5,9 +5,9 @@
 // user, checks each request and answers denials, and sqlstore's relay
 // notifies new owners from the outbox.
 //
-//	go run ./sqlstore/examples/crmapi                  # SQLite in a temporary file, on :8080
-//	go run ./sqlstore/examples/crmapi -dsn postgres://... -addr :9000
-//	go run ./sqlstore/examples/crmapi -selftest        # plays a session and exits
+//	go run ./examples/crmapi                  # SQLite in a temporary file, on :8080
+//	go run ./examples/crmapi -dsn postgres://... -addr :9000
+//	go run ./examples/crmapi -selftest        # plays a session and exits
 //
 // The user is named by the X-User header (rep1, rep2, boss):
 //
