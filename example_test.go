@@ -1,6 +1,7 @@
 package ownership_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 
@@ -183,4 +184,57 @@ func ExampleCompile() {
 	// allow in_scope: amy may update field notes of contract/k1: it is owned by max, and role account_manager's update scope covers it, for the record and for field notes
 	// deny field_scope: amy cannot update field amount of contract/k1: it is owned by max and your update scope for field amount is Owned; ask a manager to reassign it to you, or to widen your update scope for field amount to All
 	// deny undeclared_field: amy cannot update field Amount of contract/k1: contract records have no field "Amount"; use a field the record type declares
+}
+
+// A sales rep opens a contact owned by a colleague. The administrator's
+// log gets the full sentence, naming the owner; the rep is told what to
+// ask for, without learning who owns it.
+func ExampleDecision_ForSubject() {
+	p := ownership.MustPolicy(map[string]ownership.RoleDef{
+		"sales_rep": {Types: map[string]ownership.Permissions{"contact": {View: ownership.All, Update: ownership.Own}}},
+	})
+	rep1 := ownership.Subject{ID: "rep1", Roles: []string{"sales_rep"}}
+	c4 := ownership.Record{Ref: ownership.MustRef("contact/c4"),
+		Ownership: ownership.MustList(ownership.Entry{UserID: "rep2", Role: ownership.Owner})}
+	d := p.Decide(rep1, ownership.Update, c4)
+	fmt.Println(d.Explain())
+	fmt.Println(d.ForSubject())
+	// Output:
+	// rep1 cannot update contact/c4: it is owned by rep2 and your update scope is Owned; ask a manager to reassign it to you, or to widen your update scope to All
+	// You may not update this contact; ask a manager to make you the owner of it, or for wider update access.
+}
+
+// An administrator asks who may see a contact, and why.
+func ExamplePolicy_Who() {
+	p := ownership.MustPolicy(map[string]ownership.RoleDef{
+		"admin":     {Bypass: true},
+		"sales_rep": {Types: map[string]ownership.Permissions{"contact": {View: ownership.Own | ownership.Unassigned}}},
+	})
+	users := []ownership.User{
+		{ID: "root", Roles: []string{"admin"}},
+		{ID: "rep1", Roles: []string{"sales_rep"}},
+		{ID: "rep2", Roles: []string{"sales_rep"}},
+	}
+	c4 := ownership.Record{Ref: ownership.MustRef("contact/c4"),
+		Ownership: ownership.MustList(ownership.Entry{UserID: "rep2", Role: ownership.Owner})}
+	acc, err := p.Who(context.Background(), func(yield func(ownership.User, error) bool) {
+		for _, u := range users {
+			if !yield(u, nil) {
+				return
+			}
+		}
+	}, ownership.View, c4)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, d := range acc.Allowed {
+		fmt.Println(d.Subject, "may:", d.Basis())
+	}
+	for _, d := range acc.Denied {
+		fmt.Println(d.Subject, "may not:", d.Reason)
+	}
+	// Output:
+	// root may: bypass
+	// rep2 may: owner
+	// rep1 may not: view_scope
 }
