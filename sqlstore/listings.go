@@ -12,7 +12,7 @@ import (
 // use the store (even a SQLite store with a single connection).
 const (
 	childrenBatch  = 256
-	recordsOfBatch = 1000
+	recordsOfBatch = 5000
 )
 
 // batched yields the items that fetch returns, batch after batch, until a
