@@ -429,6 +429,7 @@ type overlay struct {
 	recs map[Ref]Record
 }
 
+// Get returns the planned record of ref, or the stored one.
 func (o *overlay) Get(ctx context.Context, ref Ref) (Record, error) {
 	if r, ok := o.recs[ref]; ok {
 		return r, nil
