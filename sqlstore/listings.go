@@ -7,12 +7,15 @@ import (
 	"github.com/ownershipkit/ownership"
 )
 
+var _ ownership.UserLister = (*Store)(nil)
+
 // Batch sizes of the listings: each batch is one statement, after which
 // the rows are closed before anything is yielded, so the loop body may
 // use the store (even a SQLite store with a single connection).
 const (
 	childrenBatch  = 256
 	recordsOfBatch = 1000
+	usersBatch     = 1000
 )
 
 // batched yields the items that fetch returns, batch after batch, until a
@@ -138,4 +141,28 @@ func (s *Store) CountOwned(ctx context.Context, user ownership.UserID, recordTyp
 		return 0, s.fail(ctx, "count records of "+string(user), err)
 	}
 	return n, nil
+}
+
+// Users implements [ownership.UserLister]: every user of the directory, in
+// id order (byte order), read in batches as [Store.Children] reads, so
+// that [ownership.Policy.WhoIn] can answer over the store.
+func (s *Store) Users(ctx context.Context) iter.Seq2[ownership.User, error] {
+	return batched(ctx, usersBatch, func(after *ownership.User) ([]ownership.User, error) {
+		args := []any{usersBatch}
+		cond := ""
+		if after != nil {
+			cond = ` WHERE id > $2`
+			args = append(args, string(after.ID))
+		}
+		rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users`+cond+`
+			ORDER BY id LIMIT $1`), args...)
+		if err != nil {
+			return nil, s.fail(ctx, "users", err)
+		}
+		us, err := scanUsers(rows)
+		if err != nil {
+			return nil, s.fail(ctx, "users", err)
+		}
+		return us, nil
+	})
 }
