@@ -16,6 +16,7 @@ const (
 	childrenBatch  = 256
 	recordsOfBatch = 1000
 	usersBatch     = 1000
+	syncedBatch    = 256
 )
 
 // batched yields the items that fetch returns, batch after batch, until a
@@ -164,5 +165,35 @@ func (s *Store) Users(ctx context.Context) iter.Seq2[ownership.User, error] {
 			return nil, s.fail(ctx, "users", err)
 		}
 		return us, nil
+	})
+}
+
+// Synced lists the records that sync their ownership with their parent,
+// in ref order, read in batches as [Store.Children] reads: the listing
+// [ownership.Manager.Reconcile] needs to repair the whole store, without
+// the independent records it would pass over. It scans the records
+// table.
+func (s *Store) Synced(ctx context.Context) iter.Seq2[ownership.Record, error] {
+	return batched(ctx, syncedBatch, func(after *ownership.Record) ([]ownership.Record, error) {
+		args := []any{int(ownership.SyncWithParent), syncedBatch}
+		cond := ""
+		if after != nil {
+			cond = ` AND (type, id) > ($3, $4)`
+			args = append(args, after.Ref.Type, after.Ref.ID)
+		}
+		rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM (
+				SELECT type, id, parent_type, parent_id, mode, version, fields FROM ownership_records
+				WHERE mode = $1`+cond+`
+				ORDER BY type, id LIMIT $2
+			) r`+entriesJoin+`
+			ORDER BY r.type, r.id, e.position`), args...)
+		if err != nil {
+			return nil, s.fail(ctx, "synced records", err)
+		}
+		recs, err := scanRecords(rows)
+		if err != nil {
+			return nil, s.fail(ctx, "synced records", err)
+		}
+		return recs, nil
 	})
 }

@@ -69,3 +69,43 @@ func testUsers(t *testing.T, s *Store) {
 		t.Error("Store is not an ownership.UserLister")
 	}
 }
+
+func TestSyncedSQLite(t *testing.T) { testSynced(t, openSQLite(t)) }
+
+func TestSyncedPostgres(t *testing.T) { testSynced(t, openPostgres(t, postgresDSN(t))) }
+
+// testSynced: Synced lists exactly the synced records, whole, in ref
+// order, across more than one batch.
+func testSynced(t *testing.T, s *Store) {
+	owner := ownership.MustList(ownership.Entry{UserID: "ann", Role: ownership.Owner})
+	parent := ownership.Record{Ref: ownership.MustRef("account/a"), Ownership: owner}
+	if _, err := s.CompareAndSwap(ctx, parent); err != nil {
+		t.Fatal(err)
+	}
+	var want []ownership.Ref
+	for i := range syncedBatch + 3 {
+		ref := ownership.Ref{Type: "document", ID: fmt.Sprintf("d%04d", i)}
+		mode := ownership.SyncWithParent
+		if i%50 == 7 {
+			mode = ownership.Independent
+		} else {
+			want = append(want, ref)
+		}
+		if _, err := s.CompareAndSwap(ctx, ownership.Record{Ref: ref, Parent: parent.Ref, Mode: mode, Ownership: owner}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []ownership.Ref
+	for r, err := range s.Synced(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Mode != ownership.SyncWithParent || r.Parent != parent.Ref || !r.Ownership.Equal(owner) {
+			t.Errorf("Synced yielded %+v", r)
+		}
+		got = append(got, r.Ref)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Synced (-want +got):\n%s", diff)
+	}
+}
