@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/ownershipkit/ownership"
+	"github.com/ownershipkit/ownership/seed"
+	"github.com/ownershipkit/ownership/sqlstore"
+)
+
+// testDB is a database for ownctl to answer for: its -db DSN, the path of
+// its policy file, and a store to set it up and look at it.
+type testDB struct {
+	dsn, policy string
+	st          *sqlstore.Store
+}
+
+// databases runs fn on a new SQLite database and, when
+// OWNERSHIP_POSTGRES_DSN is set, on a new schema of the PostgreSQL test
+// database, each holding the crm seed's users and records.
+func databases(t *testing.T, fn func(t *testing.T, db testDB)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("OWNERSHIP_POSTGRES_DSN")
+		if dsn == "" {
+			t.Skip("OWNERSHIP_POSTGRES_DSN not set: PostgreSQL tests skipped")
+		}
+		fn(t, newPostgres(t, dsn))
+	})
+}
+
+func newSQLite(t *testing.T) testDB {
+	path := filepath.Join(t.TempDir(), "ownership.db")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(20000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return fill(t, "sqlite:"+path, sqlstore.New(db, sqlstore.SQLite))
+}
+
+var schemaSeq atomic.Int64
+
+func newPostgres(t *testing.T, dsn string) testDB {
+	schema := fmt.Sprintf("ownctl_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6, schemaSeq.Add(1))
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	quoted := pgx.Identifier{schema}.Sanitize()
+	if _, err := admin.Exec("CREATE SCHEMA " + quoted); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["search_path"] = schema
+	db := stdlib.OpenDB(*cfg)
+	t.Cleanup(func() {
+		db.Close()
+		if _, err := admin.Exec("DROP SCHEMA " + quoted + " CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return fill(t, dsn+sep+"search_path="+schema, sqlstore.New(db, sqlstore.Postgres))
+}
+
+// fill migrates st and stores the crm seed in it: its users, its records
+// with their effective ownership, and note/n1, synced with contact/c4 but
+// carrying a stale copy of another list, as after an interrupted
+// propagation. The seed's policy goes to a policy file.
+func fill(t *testing.T, dsn string, st *sqlstore.Store) testDB {
+	ctx := context.Background()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(seeds + "crm.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := seed.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range s.Users() {
+		if err := st.PutUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, raw := range s.Records() {
+		r, _ := s.Record(raw.Ref)
+		r.Version = 0
+		if _, err := st.CompareAndSwap(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := ownership.Record{Ref: ownership.MustRef("note/n1"), Parent: ownership.MustRef("contact/c4"), Mode: ownership.SyncWithParent,
+		Ownership: ownership.MustList(ownership.Entry{UserID: "rep1", Role: ownership.Owner})}
+	if _, err := st.CompareAndSwap(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	policy, err := json.Marshal(s.Policy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(path, policy, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return testDB{dsn: dsn, policy: path, st: st}
+}
+
+// ownctl runs ownctl with $DB and $POLICY in args replaced, and returns
+// its exit status, standard output and standard error.
+func (db testDB) ownctl(args, stdin string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	fields := strings.Fields(args)
+	for i, a := range fields {
+		fields[i] = strings.NewReplacer("$DB", db.dsn, "$POLICY", db.policy).Replace(a)
+	}
+	code := run(fields, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// dbSession is a list of ownctl invocations on a database, in order (the
+// later ones see what the earlier ones wrote), pinned in
+// testdata/db_session.golden: the same answers on SQLite and PostgreSQL.
+var dbSession = []struct {
+	args  string
+	stdin string
+	exit  int
+}{
+	{"validate -db $DB -policy $POLICY", "", 0},
+	{"check -db $DB -policy $POLICY -user rep1 -action view -record contact/c1", "", 0},
+	{"check -db $DB -policy $POLICY -user rep1 -action view -record contact/c4", "", 1},
+	{"check -db $DB -policy $POLICY -user rep1 -action claim -record contact/c2", "", 0},
+	{"check -db $DB -policy $POLICY -user ghost -action view -record contact/c1", "", 1},
+	{"check -db $DB -policy $POLICY -user rep1 -action view -record contact/nope", "", 1},
+	{"check -db $DB -policy $POLICY -user rep1 -action fly -record contact/c1", "", 2},
+	{"check -db $DB -policy $POLICY -queries -", `{"user":"rep1","action":"view","record":"contact/c4"}` + "\n" +
+		`{"user":"mia","action":"reassign","record":"contact/c4"}` + "\n" + `{"user":"rep1","action":"view"}` + "\n", 2},
+	{"explain -db $DB -policy $POLICY -user rep1 -action view -record contact/c4", "", 1},
+	{"filter -db $DB -policy $POLICY -user rep1 -type contact -v", "", 0},
+	{"filter -db $DB -policy $POLICY -user sam -action update -type contact", "", 0},
+	{"filter -db $DB -policy $POLICY -user ghost -type contact", "", 1},
+	{"who -db $DB -policy $POLICY -record contact/c4 -v", "", 0},
+	{"who -db $DB -policy $POLICY -action claim -record contact/c2", "", 0},
+	{"who -db $DB -policy $POLICY -record contact/nope", "", 1},
+	// A dry run changes nothing; -write repairs what the dry run said.
+	{"reconcile -db $DB -policy $POLICY", "", 0},
+	{"explain -db $DB -policy $POLICY -user mia -action view -record note/n1", "", 0},
+	{"reconcile -db $DB -policy $POLICY -write", "", 0},
+	{"explain -db $DB -policy $POLICY -user mia -action view -record note/n1", "", 0},
+	{"reconcile -db $DB -policy $POLICY", "", 0},
+	// A dry run changes nothing; -write moves what the dry run said. The
+	// synced note/n1 follows contact/c4 rather than move on its own.
+	{"transfer -db $DB -policy $POLICY -from rep2 -to rep1 -by mia", "", 1},
+	{"check -db $DB -policy $POLICY -user rep1 -action view -record contact/c4", "", 1},
+	{"transfer -db $DB -policy $POLICY -from rep2 -to rep1 -by mia -write", "", 1},
+	{"check -db $DB -policy $POLICY -user rep1 -action view -record contact/c4", "", 0},
+	{"explain -db $DB -policy $POLICY -user mia -action view -record note/n1", "", 0},
+	{"transfer -db $DB -policy $POLICY -from rep1 -to rep2 -by rep1 -type contact", "", 1},
+	{"transfer -db $DB -policy $POLICY -from rep1 -to nobody -by mia", "", 1},
+	{"transfer -db $DB -policy $POLICY -from rep1 -to rep1 -by mia", "", 2},
+	{"transfer -help", "", 0},
+}
+
+func TestDBSession(t *testing.T) {
+	databases(t, func(t *testing.T, db testDB) {
+		var all strings.Builder
+		for _, c := range dbSession {
+			code, out, errOut := db.ownctl(c.args, c.stdin)
+			if code != c.exit {
+				t.Errorf("ownctl %s: exit %d, want %d\n%s%s", c.args, code, c.exit, out, errOut)
+			}
+			fmt.Fprintf(&all, "$ ownctl %s\n%s", c.args, out)
+			if errOut != "" {
+				fmt.Fprintf(&all, "[stderr]\n%s", errOut)
+			}
+			fmt.Fprintf(&all, "[exit %d]\n\n", code)
+		}
+		got := strings.NewReplacer(db.dsn, "$DB", db.policy, "$POLICY").Replace(all.String())
+		path := filepath.Join("testdata", "db_session.golden")
+		if *update && strings.HasSuffix(t.Name(), "sqlite") {
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(want), got); diff != "" {
+			t.Errorf("session mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
