@@ -215,3 +215,147 @@ func TestDBSession(t *testing.T) {
 		}
 	})
 }
+
+// TestDBTransferDryRun: on many records, the report of a dry run is the
+// report of the real run that follows, the dry run changes nothing, and
+// both show their progress.
+func TestDBTransferDryRun(t *testing.T) {
+	databases(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		const n = 2500
+		tx, err := db.st.DB().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			l := ownership.MustList(ownership.Entry{UserID: "rep2", Role: ownership.Owner})
+			if i%10 == 3 {
+				l = ownership.MustList(ownership.Entry{UserID: "sam", Role: ownership.Owner}, ownership.Entry{UserID: "rep2", Role: ownership.Follower})
+			}
+			r := ownership.Record{Ref: ownership.Ref{Type: "contact", ID: fmt.Sprintf("x%05d", i)}, Ownership: l}
+			if _, err := db.st.InTx(tx).CompareAndSwap(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		snapshot := func() map[ownership.Ref]ownership.Record {
+			out := map[ownership.Ref]ownership.Record{}
+			for ref, err := range db.st.RecordsOf(ctx, "rep2") {
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, err := db.st.Get(ctx, ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out[ref] = r
+			}
+			return out
+		}
+		before := snapshot()
+		args := "transfer -db $DB -policy $POLICY -from rep2 -to rep1 -by mia -progress 1000"
+		dryCode, dry, dryErr := db.ownctl(args, "")
+		if diff := cmp.Diff(before, snapshot(), cmp.Comparer(func(a, b ownership.List) bool { return a.Equal(b) })); diff != "" {
+			t.Fatalf("the dry run changed the records (-before +after):\n%s", diff)
+		}
+		code, real, realErr := db.ownctl(args+" -write", "")
+		if code != dryCode || dry != real {
+			t.Errorf("dry run: exit %d\n%s\nreal run: exit %d\n%s", dryCode, dry, code, real)
+		}
+		if moved := strings.Count(real, "move "); moved != n-n/10+2 { // the new contacts rep2 owns, and contact/c3, c4
+			t.Errorf("%d records moved, want %d", moved, n-n/10+2)
+		}
+		for _, want := range []string{"ownctl: transfer: 1000 of 2502 records checked\n", "ownctl: transfer: 2000 of 2502 records checked\n",
+			"ownctl: dry run: 2252 records would move from rep2 to rep1, 250 skipped; nothing was changed (add -write to move them)\n"} {
+			if !strings.Contains(dryErr, want) {
+				t.Errorf("dry run's standard error lacks %q:\n%s", want, dryErr)
+			}
+		}
+		for _, want := range []string{"ownctl: transfer: 2502 of 2502 records checked\n", "ownctl: 2252 records moved from rep2 to rep1, 250 skipped\n"} {
+			if !strings.Contains(realErr, want) {
+				t.Errorf("real run's standard error lacks %q:\n%s", want, realErr)
+			}
+		}
+		if want := "skip contact/x00003 not_owner: mia cannot manage the ownership of contact/x00003"; !strings.Contains(real, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+		left := snapshot()
+		if len(left) != n/10 {
+			t.Errorf("rep2 is still on %d records, want %d (those it follows: only their owner sam may change their followers)", len(left), n/10)
+		}
+		r, err := db.st.Get(ctx, ownership.MustRef("contact/x00003"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Ownership.Equal(before[r.Ref].Ownership) {
+			t.Errorf("contact/x00003, skipped, after the transfer: %v, want %v", r.Ownership, before[r.Ref].Ownership)
+		}
+	})
+}
+
+// TestDBReadOnly: the commands that only read open the database so that
+// it refuses writes.
+func TestDBReadOnly(t *testing.T) {
+	databases(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		st, err := openDB(ctx, db.dsn, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.DB().Close()
+		if err := st.PutUser(ctx, ownership.User{ID: "eve"}); err == nil {
+			t.Error("PutUser on a read-only connection succeeded")
+		}
+		r, err := st.Get(ctx, ownership.MustRef("contact/c1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Ownership = ownership.MustList(ownership.Entry{UserID: "sam", Role: ownership.Owner})
+		if _, err := st.CompareAndSwap(ctx, r); err == nil {
+			t.Error("CompareAndSwap on a read-only connection succeeded")
+		}
+	})
+}
+
+// TestDBBadInput: mistakes in naming the database or the policy are bad
+// input (exit 2), each with a message that says what is wrong.
+func TestDBBadInput(t *testing.T) {
+	db := newSQLite(t)
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badPolicy := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(badPolicy, []byte(`{"roles": {"x": {"types": {"contact": {"view": "most"}}}}, "extra": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q := "-user rep1 -action view -record contact/c1"
+	for _, c := range []struct{ args, want string }{
+		{"check -db mysql://localhost/crm -policy $POLICY " + q, `unknown kind of database "mysql": want postgres://... (PostgreSQL), sqlite:PATH or file:PATH (SQLite)`},
+		{"check -db crm.db -policy $POLICY " + q, `unknown kind of database "crm.db"`},
+		{"check -db $DB " + q, "-db needs -policy FILE"},
+		{"who -db $DB -record contact/c1", "-db needs -policy FILE"},
+		{"check -seed " + seeds + "crm.json -db $DB -policy $POLICY " + q, "give -seed or -db, not both"},
+		{"check -seed " + seeds + "crm.json -policy $POLICY " + q, "-policy goes with -db"},
+		{"check " + q, "-seed or -db is required"},
+		{"check -db sqlite:" + filepath.Join(dir, "missing.db") + " -policy $POLICY " + q, "no such file"},
+		{"check -db sqlite:" + empty + " -policy $POLICY " + q, "cannot read the ownership tables"},
+		{"check -db $DB -policy " + filepath.Join(dir, "missing.json") + " " + q, "no such file"},
+		{"check -db $DB -policy " + badPolicy + " " + q, "is not a valid policy"},
+		{"validate -db $DB -policy " + badPolicy, "is not a valid policy"},
+		{"transfer -seed " + seeds + "crm.json -from rep2 -to rep1 -by mia", "transfer works on a database: give -db and -policy, not -seed"},
+		{"transfer -db $DB -from rep2 -to rep1 -by mia", "-db needs -policy FILE"},
+		{"transfer -policy $POLICY -from rep2 -to rep1 -by mia", "-db is required"},
+		{"transfer -db $DB -policy $POLICY -to rep1 -by mia", "-from is required"},
+		{"reconcile -db postgres://user:secret@[::1/x -policy $POLICY", "-db postgres://user:xxxxx@"},
+		{"reconcile -db $DB -policy $POLICY extra", `unexpected argument "extra"`},
+	} {
+		code, out, errOut := db.ownctl(c.args, "")
+		if code != exitBad || !strings.Contains(out+errOut, c.want) {
+			t.Errorf("ownctl %s: exit %d, output\n%s%s\nwant exit 2 and %q", c.args, code, out, errOut, c.want)
+		}
+	}
+}

@@ -159,6 +159,12 @@ func (f *flags) parse(args []string, required ...string) (int, bool) {
 		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
 			f.fs.SetOutput(f.stdout)
 		}
+		if f.dbOnly && (a == "-seed" || a == "--seed" || strings.HasPrefix(a, "-seed=") || strings.HasPrefix(a, "--seed=")) {
+			f.seed = "given"
+		}
+	}
+	if f.seed != "" {
+		return f.source()
 	}
 	if err := f.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

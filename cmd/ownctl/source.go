@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -238,11 +239,17 @@ func openDB(ctx context.Context, dsn string, write bool) (*sqlstore.Store, error
 // redact hides the password of a database URL.
 func redact(dsn string) string {
 	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return password.ReplaceAllString(dsn, "${1}xxxxx@")
+	}
+	if u.User == nil {
 		return dsn
 	}
 	return u.Redacted()
 }
+
+// password is the password of a URL that does not parse.
+var password = regexp.MustCompile(`^([a-z]+://[^:/@]*:)[^@]*@`)
 
 // loadPolicy reads a policy file: the JSON of a policy,
 // {"roles": {...}, "types": {...}}, read strictly.
