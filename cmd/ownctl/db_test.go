@@ -340,6 +340,8 @@ func TestDBBadInput(t *testing.T) {
 	for _, c := range []struct{ args, want string }{
 		{"check -db mysql://localhost/crm -policy $POLICY " + q, `unknown kind of database "mysql": want postgres://... (PostgreSQL), sqlite:PATH or file:PATH (SQLite)`},
 		{"check -db crm.db -policy $POLICY " + q, `unknown kind of database "crm.db"`},
+		{"check -db mysql://localhost/crm -policy missing.json " + q, `unknown kind of database "mysql"`},
+		{"transfer -db mysql://localhost/crm -policy $POLICY -from rep2 -to rep1 -by mia", `unknown kind of database "mysql"`},
 		{"check -db $DB " + q, "-db needs -policy FILE"},
 		{"who -db $DB -record contact/c1", "-db needs -policy FILE"},
 		{"check -seed " + seeds + "crm.json -db $DB -policy $POLICY " + q, "give -seed or -db, not both"},

@@ -205,6 +205,12 @@ func (f *flags) source() (int, bool) {
 		fmt.Fprintln(f.stderr, "ownctl: -policy goes with -db: a seed file holds its own policy")
 		return exitBad, false
 	}
+	if f.db != "" {
+		if err := checkDSN(f.db); err != nil {
+			fmt.Fprintf(f.stderr, "ownctl: %v\n", err)
+			return exitBad, false
+		}
+	}
 	return 0, true
 }
 

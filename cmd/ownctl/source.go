@@ -177,6 +177,21 @@ func (src dbSource) filter(ctx context.Context, subj ownership.Subject, a owners
 // errBadDSN is a -db value ownctl cannot open.
 var errBadDSN = errors.New(`want postgres://... (PostgreSQL), sqlite:PATH or file:PATH (SQLite)`)
 
+// checkDSN reports a -db value whose kind of database ownctl does not
+// know, before anything is opened.
+func checkDSN(dsn string) error {
+	for _, prefix := range []string{"postgres://", "postgresql://", "sqlite:", "file:"} {
+		if strings.HasPrefix(dsn, prefix) {
+			return nil
+		}
+	}
+	scheme, _, found := strings.Cut(dsn, ":")
+	if !found {
+		scheme = dsn
+	}
+	return fmt.Errorf("-db: unknown kind of database %q: %w", scheme, errBadDSN)
+}
+
 // openDB opens the store that dsn names: a postgres:// or postgresql://
 // URL opens PostgreSQL through pgx, sqlite:PATH or a file: URI opens
 // SQLite. Unless write is set, the connection refuses writes (PostgreSQL
@@ -220,11 +235,7 @@ func openDB(ctx context.Context, dsn string, write bool) (*sqlstore.Store, error
 		}
 		d = sqlstore.SQLite
 	default:
-		scheme, _, found := strings.Cut(dsn, ":")
-		if !found {
-			scheme = dsn
-		}
-		return nil, fmt.Errorf("-db: unknown kind of database %q: %w", scheme, errBadDSN)
+		return nil, checkDSN(dsn)
 	}
 	// One query tells a database without the schema (or unreachable)
 	// from one that ownctl can read.
