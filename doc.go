@@ -96,7 +96,8 @@
 //
 // Package seed reads the JSON seed format (users, policy, types,
 // templates, profiles, records, assignment) on top of this package;
-// cmd/ownctl answers questions about a seed from the command line. Every
+// cmd/ownctl answers questions about a seed, or through sqlstore a live
+// database, from the command line. Every
 // strict reader of JSON ([Policy.UnmarshalJSON], [PolicyDef.UnmarshalJSON],
 // [List.UnmarshalJSON], [ParseRules], [OwnerField.UnmarshalJSON] and the
 // seed's) refuses unknown and miscased fields, keys given twice, and
@@ -111,8 +112,9 @@
 // owners, and the Manager that changes ownership over storage interfaces.
 // Layers above it import it and are never imported by it: package seed
 // (the seed file format), memstore (the in-memory store), storetest (the
-// conformance suite every store passes), cmd/ownctl (the command line),
-// and the modules sqlstore (PostgreSQL and SQLite) and bench. Layers below
+// conformance suite every store passes), and the modules sqlstore
+// (PostgreSQL and SQLite), cmd/ownctl (the command line, a module because
+// it opens databases) and bench. Layers below
 // it are internal: strictjson (the strict, path-naming JSON reader),
 // mailbox and casefold (the normalisers of field-matched owners), enum
 // (the text form of the enumerations) and sentinel (ErrInvalid, shared

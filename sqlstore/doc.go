@@ -7,7 +7,10 @@
 //
 // A [Store] implements [ownership.Store] (records by compare-and-swap,
 // children, records of a user, the user directory) and the conformance
-// suite of package storetest. It works over a *sql.DB opened by the host;
+// suite of package storetest. It lists its users ([Store.Users], so it is
+// an [ownership.UserLister] for [ownership.Policy.WhoIn]) and its synced
+// records ([Store.Synced], the listing [ownership.Manager.Reconcile] needs
+// to repair the whole store). It works over a *sql.DB opened by the host;
 // this package imports no driver. PostgreSQL is spoken through pgx's
 // database/sql driver, whose array parameters some statements use; SQLite
 // through modernc's:

@@ -7,12 +7,16 @@ import (
 	"github.com/ownershipkit/ownership"
 )
 
+var _ ownership.UserLister = (*Store)(nil)
+
 // Batch sizes of the listings: each batch is one statement, after which
 // the rows are closed before anything is yielded, so the loop body may
 // use the store (even a SQLite store with a single connection).
 const (
 	childrenBatch  = 256
 	recordsOfBatch = 5000
+	usersBatch     = 1000
+	syncedBatch    = 256
 )
 
 // batched yields the items that fetch returns, batch after batch, until a
@@ -138,4 +142,58 @@ func (s *Store) CountOwned(ctx context.Context, user ownership.UserID, recordTyp
 		return 0, s.fail(ctx, "count records of "+string(user), err)
 	}
 	return n, nil
+}
+
+// Users implements [ownership.UserLister]: every user of the directory, in
+// id order (byte order), read in batches as [Store.Children] reads, so
+// that [ownership.Policy.WhoIn] can answer over the store.
+func (s *Store) Users(ctx context.Context) iter.Seq2[ownership.User, error] {
+	return batched(ctx, usersBatch, func(after *ownership.User) ([]ownership.User, error) {
+		args := []any{usersBatch}
+		cond := ""
+		if after != nil {
+			cond = ` WHERE id > $2`
+			args = append(args, string(after.ID))
+		}
+		rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users`+cond+`
+			ORDER BY id LIMIT $1`), args...)
+		if err != nil {
+			return nil, s.fail(ctx, "users", err)
+		}
+		us, err := scanUsers(rows)
+		if err != nil {
+			return nil, s.fail(ctx, "users", err)
+		}
+		return us, nil
+	})
+}
+
+// Synced lists the records that sync their ownership with their parent,
+// in ref order, read in batches as [Store.Children] reads: the listing
+// [ownership.Manager.Reconcile] needs to repair the whole store, without
+// the independent records it would pass over. It scans the records
+// table.
+func (s *Store) Synced(ctx context.Context) iter.Seq2[ownership.Record, error] {
+	return batched(ctx, syncedBatch, func(after *ownership.Record) ([]ownership.Record, error) {
+		args := []any{int(ownership.SyncWithParent), syncedBatch}
+		cond := ""
+		if after != nil {
+			cond = ` AND (type, id) > ($3, $4)`
+			args = append(args, after.Ref.Type, after.Ref.ID)
+		}
+		rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM (
+				SELECT type, id, parent_type, parent_id, mode, version, fields FROM ownership_records
+				WHERE mode = $1`+cond+`
+				ORDER BY type, id LIMIT $2
+			) r`+entriesJoin+`
+			ORDER BY r.type, r.id, e.position`), args...)
+		if err != nil {
+			return nil, s.fail(ctx, "synced records", err)
+		}
+		recs, err := scanRecords(rows)
+		if err != nil {
+			return nil, s.fail(ctx, "synced records", err)
+		}
+		return recs, nil
+	})
 }

@@ -1,12 +1,25 @@
-// Command ownctl answers questions about ownership in a seed file: may
-// this user do this to that record, and why not; what may a user reach;
-// is the file sound.
+// Command ownctl answers questions about ownership in a seed file or a
+// live database: may this user do this to that record, and why not; what
+// may a user reach; who may reach a record; is the data sound. On a
+// database it also transfers a user's records and repairs synced records.
 //
 //	ownctl check    -seed FILE -user ID -action ACTION -record TYPE/ID [-field NAME]
 //	ownctl check    -seed FILE -queries FILE
 //	ownctl explain  -seed FILE -user ID -action ACTION -record TYPE/ID [-field NAME]
 //	ownctl filter   -seed FILE -user ID [-action ACTION] -type TYPE
 //	ownctl validate -seed FILE
+//	ownctl who      -seed FILE [-action ACTION] -record TYPE/ID [-v]
+//
+// Every one of these also runs on a database that sqlstore keeps: give
+// -db DSN -policy FILE instead of -seed FILE. DSN is a postgres:// URL
+// (PostgreSQL, through pgx), or sqlite:PATH or a file: URI (SQLite);
+// FILE is the policy's JSON, {"roles": {...}, "types": {...}}. The
+// database is opened read-only: these commands cannot change it. Two
+// commands work on a database only, and change it only with -write (a
+// dry run otherwise, which prints exactly what the real run would do):
+//
+//	ownctl transfer  -db DSN -policy FILE -from ID -to ID -by ID [-type TYPE] [-write]
+//	ownctl reconcile -db DSN -policy FILE [-write]
 //
 // With -queries, check answers each line of FILE, a JSON query, with one
 // JSON line; blank lines are skipped. A line that is not a query, or is
@@ -53,6 +66,12 @@ Usage:
   ownctl validate -seed FILE
   ownctl who      -seed FILE [-action ACTION] -record TYPE/ID [-v]
 
+On a database, give -db DSN -policy FILE instead of -seed FILE (DSN:
+postgres://..., sqlite:PATH or file:PATH; FILE: the policy JSON). These
+two work on a database only, and dry-run unless given -write:
+  ownctl transfer  -db DSN -policy FILE -from ID -to ID -by ID [-type TYPE] [-write]
+  ownctl reconcile -db DSN -policy FILE [-write]
+
 Actions: view, update, delete, claim, reassign, manage_ownership.
 Exit status: 0 allowed (or done), 1 denied, 2 bad input.
 Run "ownctl COMMAND -help" for a command's flags.
@@ -75,6 +94,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return validate(rest, stdout, stderr)
 	case "who":
 		return who(rest, stdout, stderr)
+	case "transfer":
+		return transfer(rest, stdout, stderr)
+	case "reconcile":
+		return reconcile(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitAllow
@@ -90,6 +113,9 @@ type flags struct {
 	queries, recordType               string
 	verbose                           bool
 	stdout, stderr                    io.Writer
+
+	db, policy string // a database and its policy file, instead of a seed
+	dbOnly     bool   // the command works on a database only
 }
 
 func newFlags(name, about string, stdout, stderr io.Writer) *flags {
@@ -100,6 +126,21 @@ func newFlags(name, about string, stdout, stderr io.Writer) *flags {
 		f.fs.PrintDefaults()
 	}
 	f.fs.StringVar(&f.seed, "seed", "", "the seed `FILE` (JSON)")
+	f.fs.StringVar(&f.db, "db", "", "answer for a database instead of a seed: `DSN` postgres://..., sqlite:PATH or file:PATH")
+	f.fs.StringVar(&f.policy, "policy", "", "the policy `FILE` (JSON) to decide with, with -db")
+	return f
+}
+
+// newDBFlags makes the flags of a command that works on a database only.
+func newDBFlags(name, about string, stdout, stderr io.Writer) *flags {
+	f := &flags{fs: flag.NewFlagSet("ownctl "+name, flag.ContinueOnError), stdout: stdout, stderr: stderr, dbOnly: true}
+	f.fs.SetOutput(stderr)
+	f.fs.Usage = func() {
+		fmt.Fprintf(f.fs.Output(), "%s\n\nFlags of ownctl %s:\n", about, name)
+		f.fs.PrintDefaults()
+	}
+	f.fs.StringVar(&f.db, "db", "", "the database: `DSN` postgres://..., sqlite:PATH or file:PATH")
+	f.fs.StringVar(&f.policy, "policy", "", "the policy `FILE` (JSON) to decide with")
 	return f
 }
 
@@ -118,6 +159,12 @@ func (f *flags) parse(args []string, required ...string) (int, bool) {
 		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
 			f.fs.SetOutput(f.stdout)
 		}
+		if f.dbOnly && (a == "-seed" || a == "--seed" || strings.HasPrefix(a, "-seed=") || strings.HasPrefix(a, "--seed=")) {
+			f.seed = "given"
+		}
+	}
+	if f.seed != "" {
+		return f.source()
 	}
 	if err := f.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -129,7 +176,42 @@ func (f *flags) parse(args []string, required ...string) (int, bool) {
 		fmt.Fprintf(f.stderr, "ownctl: unexpected argument %q\n", f.fs.Arg(0))
 		return exitBad, false
 	}
+	if code, ok := f.source(); !ok {
+		return code, false
+	}
 	return f.require(required...)
+}
+
+// source checks that the flags name one source: a seed file, or a
+// database with its policy file.
+func (f *flags) source() (int, bool) {
+	switch {
+	case f.dbOnly && f.seed != "":
+		fmt.Fprintf(f.stderr, "ownctl: %s works on a database: give -db and -policy, not -seed\n", strings.TrimPrefix(f.fs.Name(), "ownctl "))
+		return exitBad, false
+	case f.dbOnly && f.db == "":
+		return f.require("db")
+	case f.seed != "" && f.db != "":
+		fmt.Fprintln(f.stderr, "ownctl: give -seed or -db, not both")
+		return exitBad, false
+	case f.seed == "" && f.db == "":
+		fmt.Fprintln(f.stderr, "ownctl: -seed or -db is required")
+		f.fs.Usage()
+		return exitBad, false
+	case f.db != "" && f.policy == "":
+		fmt.Fprintln(f.stderr, "ownctl: -db needs -policy FILE, the policy (JSON) to decide with")
+		return exitBad, false
+	case f.db == "" && f.policy != "":
+		fmt.Fprintln(f.stderr, "ownctl: -policy goes with -db: a seed file holds its own policy")
+		return exitBad, false
+	}
+	if f.db != "" {
+		if err := checkDSN(f.db); err != nil {
+			fmt.Fprintf(f.stderr, "ownctl: %v\n", err)
+			return exitBad, false
+		}
+	}
+	return 0, true
 }
 
 // require checks that the named flags were given.
@@ -142,6 +224,28 @@ func (f *flags) require(names ...string) (int, bool) {
 		}
 	}
 	return 0, true
+}
+
+// open opens the source the flags name: the seed file, or the database
+// (read-only unless write) with the policy file. Problems are printed.
+func (f *flags) open(ctx context.Context, write bool) (source, bool) {
+	if f.db == "" {
+		s, ok := f.load()
+		if !ok {
+			return nil, false
+		}
+		return seedSource{s}, true
+	}
+	p, ok := loadPolicy(f.policy, f.stderr)
+	if !ok {
+		return nil, false
+	}
+	st, err := openDB(ctx, f.db, write)
+	if err != nil {
+		fmt.Fprintf(f.stderr, "ownctl: %v\n", err)
+		return nil, false
+	}
+	return dbSource{st: st, p: p}, true
 }
 
 // load reads and parses the seed file; problems are printed, one per line.
@@ -176,7 +280,7 @@ type query struct {
 
 // ask answers q; a malformed action or record is an error (bad input),
 // while unknown users and records are denials.
-func ask(s *seed.Seed, q query) (ownership.Decision, error) {
+func ask(ctx context.Context, src source, q query) (ownership.Decision, error) {
 	a, err := ownership.ParseAction(q.Action)
 	if err != nil {
 		return ownership.Decision{}, err
@@ -185,7 +289,7 @@ func ask(s *seed.Seed, q query) (ownership.Decision, error) {
 	if err != nil {
 		return ownership.Decision{}, err
 	}
-	return s.Decide(ownership.UserID(q.User), a, ref, q.Field), nil
+	return src.decide(ctx, ownership.UserID(q.User), a, ref, q.Field)
 }
 
 func verdict(d ownership.Decision) int {
@@ -199,44 +303,49 @@ func check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	f := newFlags("check", "check prints allow or deny, the reason code and the explanation.\nWith -queries it answers one JSON query per line.", stdout, stderr)
 	f.question()
 	f.fs.StringVar(&f.queries, "queries", "", "answer the JSON lines of `FILE` (- for standard input): {\"user\",\"action\",\"record\"[,\"field\"]}")
-	if code, ok := f.parse(args, "seed"); !ok {
+	if code, ok := f.parse(args); !ok {
 		return code
 	}
+	ctx := context.Background()
 	if f.queries != "" {
 		if f.user != "" || f.action != "" || f.record != "" || f.field != "" {
 			fmt.Fprintln(stderr, "ownctl: -queries replaces -user, -action, -record and -field")
 			return exitBad
 		}
-		s, ok := f.load()
+		src, ok := f.open(ctx, false)
 		if !ok {
 			return exitBad
 		}
-		return batch(s, f.queries, stdin, stdout, stderr)
+		defer src.close()
+		return batch(ctx, src, f.queries, stdin, stdout, stderr)
 	}
 	if code, ok := f.require("user", "action", "record"); !ok {
 		return code
 	}
-	_, d, ok := f.decide()
+	src, d, ok := f.decide(ctx)
 	if !ok {
 		return exitBad
 	}
+	defer src.close()
 	fmt.Fprintln(stdout, d.String())
 	return verdict(d)
 }
 
-// decide loads the seed and answers the question given by the flags; it
-// reports bad input itself and returns false.
-func (f *flags) decide() (*seed.Seed, ownership.Decision, bool) {
-	s, ok := f.load()
+// decide opens the source and answers the question given by the flags;
+// it reports bad input itself and returns false. The caller closes the
+// source.
+func (f *flags) decide(ctx context.Context) (source, ownership.Decision, bool) {
+	src, ok := f.open(ctx, false)
 	if !ok {
 		return nil, ownership.Decision{}, false
 	}
-	d, err := ask(s, query{User: f.user, Action: f.action, Record: f.record, Field: f.field})
+	d, err := ask(ctx, src, query{User: f.user, Action: f.action, Record: f.record, Field: f.field})
 	if err != nil {
+		src.close()
 		fmt.Fprintf(f.stderr, "ownctl: %v\n", err)
 		return nil, ownership.Decision{}, false
 	}
-	return s, d, true
+	return src, d, true
 }
 
 // answer is one -queries output line.
@@ -261,7 +370,7 @@ const maxQueryLine = 1 << 20
 // blank lines are skipped. A line that cannot be read as a query, or is
 // longer than maxQueryLine, is answered with an error, and makes the exit
 // status 2; otherwise it is 0.
-func batch(s *seed.Seed, name string, stdin io.Reader, stdout, stderr io.Writer) int {
+func batch(ctx context.Context, src source, name string, stdin io.Reader, stdout, stderr io.Writer) int {
 	in := stdin
 	if name != "-" {
 		file, err := os.Open(name)
@@ -302,7 +411,7 @@ func batch(s *seed.Seed, name string, stdin io.Reader, stdout, stderr io.Writer)
 			out = answer{User: q.User, Action: q.Action, Record: q.Record, Field: q.Field}
 			var d ownership.Decision
 			if err == nil {
-				d, err = ask(s, q)
+				d, err = ask(ctx, src, q)
 			}
 			if err != nil {
 				out.Line, out.Error = n, err.Error()
@@ -356,13 +465,15 @@ func readLine(r *bufio.Reader, buf []byte) (line []byte, tooLong bool, err error
 func explain(args []string, stdout, stderr io.Writer) int {
 	f := newFlags("explain", "explain answers like check, in words for a person: the verdict, why,\nwhat would change it, and the user and record it was decided on.", stdout, stderr)
 	f.question()
-	if code, ok := f.parse(args, "seed", "user", "action", "record"); !ok {
+	if code, ok := f.parse(args, "user", "action", "record"); !ok {
 		return code
 	}
-	s, d, ok := f.decide()
+	ctx := context.Background()
+	src, d, ok := f.decide(ctx)
 	if !ok {
 		return exitBad
 	}
+	defer src.close()
 	what := f.action
 	if f.field != "" {
 		what += " field " + f.field + " of"
@@ -379,7 +490,12 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	if found && !d.Allowed {
 		fmt.Fprintf(stdout, "  To change it: %s.\n", remedy)
 	}
-	if u, ok := s.User(ownership.UserID(f.user)); ok {
+	u, ok, err := src.user(ctx, ownership.UserID(f.user))
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
+	if ok {
 		name := strings.TrimSpace(u.GivenName + " " + u.LastName)
 		if name != "" {
 			name = " (" + name + ")"
@@ -391,15 +507,20 @@ func explain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "User %s%s: roles %s.\n", u.ID, name, roles)
 	}
 	if ref, err := ownership.ParseRef(f.record); err == nil {
-		if r, ok := s.Record(ref); ok {
-			fmt.Fprintf(stdout, "Record %s: %s.\n", ref, describe(s, r))
+		r, ok, err := src.record(ctx, ref)
+		if err != nil {
+			fmt.Fprintf(stderr, "ownctl: %v\n", err)
+			return exitBad
+		}
+		if ok {
+			fmt.Fprintf(stdout, "Record %s: %s.\n", ref, describe(src, r))
 		}
 	}
 	return verdict(d)
 }
 
 // describe says who owns and follows r and where that comes from.
-func describe(s *seed.Seed, r ownership.Record) string {
+func describe(src source, r ownership.Record) string {
 	var parts []string
 	if o := r.Ownership.Owners(); len(o) > 0 {
 		parts = append(parts, "owners "+joinIDs(o))
@@ -413,7 +534,7 @@ func describe(s *seed.Seed, r ownership.Record) string {
 	case r.Mode == ownership.SyncWithParent:
 		parts = append(parts, "ownership synced from "+r.Parent.String())
 	default:
-		if m, ok := s.Matcher(r.Ref.Type); ok {
+		if m, ok := src.matcher(r.Ref.Type); ok {
 			parts = append(parts, fmt.Sprintf("owner from field %s = %q", m.Field().Record, r.Fields[m.Field().Record]))
 		}
 	}
@@ -434,7 +555,7 @@ func filter(args []string, stdout, stderr io.Writer) int {
 	f.fs.StringVar(&f.action, "action", "view", "the `ACTION`")
 	f.fs.StringVar(&f.recordType, "type", "", "the record `TYPE`")
 	f.fs.BoolVar(&f.verbose, "v", false, "print the compiled condition first, as a # comment")
-	if code, ok := f.parse(args, "seed", "user", "type"); !ok {
+	if code, ok := f.parse(args, "user", "type"); !ok {
 		return code
 	}
 	a, err := ownership.ParseAction(f.action)
@@ -442,24 +563,36 @@ func filter(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ownctl: %v\n", err)
 		return exitBad
 	}
-	s, ok := f.load()
+	ctx := context.Background()
+	src, ok := f.open(ctx, false)
 	if !ok {
 		return exitBad
 	}
-	subj, known := s.Subject(ownership.UserID(f.user))
+	defer src.close()
+	u, known, err := src.user(ctx, ownership.UserID(f.user))
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
 	if !known {
-		fmt.Fprintf(stderr, "ownctl: user %q is not in the seed: nothing is reachable\n", f.user)
+		fmt.Fprintf(stderr, "ownctl: user %q is not in %s: nothing is reachable\n", f.user, src.where())
 		return exitDeny
 	}
-	pred := s.Policy().Filter(subj, a, f.recordType)
+	subj := src.policy().Bind(u.Subject())
 	if f.verbose {
-		fmt.Fprintf(stdout, "# %s\n", pred)
+		fmt.Fprintf(stdout, "# %s\n", src.policy().Filter(subj, a, f.recordType))
 	}
-	for _, raw := range s.Records() {
-		r, _ := s.Record(raw.Ref)
-		if pred.Match(r) {
-			fmt.Fprintln(stdout, r.Ref)
-		}
+	w := bufio.NewWriter(stdout)
+	err = src.filter(ctx, subj, a, f.recordType, func(ref ownership.Ref) error {
+		_, err := fmt.Fprintln(w, ref)
+		return err
+	})
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
 	}
 	return exitAllow
 }
@@ -469,7 +602,7 @@ func who(args []string, stdout, stderr io.Writer) int {
 	f.fs.StringVar(&f.action, "action", "view", "the `ACTION`")
 	f.fs.StringVar(&f.record, "record", "", "the record, as `TYPE/ID`")
 	f.fs.BoolVar(&f.verbose, "v", false, "also list the users who may not, with the reason and the remedy")
-	if code, ok := f.parse(args, "seed", "record"); !ok {
+	if code, ok := f.parse(args, "record"); !ok {
 		return code
 	}
 	a, err := ownership.ParseAction(f.action)
@@ -482,23 +615,22 @@ func who(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ownctl: %v\n", err)
 		return exitBad
 	}
-	s, ok := f.load()
+	ctx := context.Background()
+	src, ok := f.open(ctx, false)
 	if !ok {
 		return exitBad
 	}
-	r, found := s.Record(ref)
+	defer src.close()
+	r, found, err := src.record(ctx, ref)
+	if err != nil {
+		fmt.Fprintf(stderr, "ownctl: %v\n", err)
+		return exitBad
+	}
 	if !found {
 		fmt.Fprintf(stdout, "%s does not exist: nobody may %s it\n", ref, a)
 		return exitDeny
 	}
-	users := func(yield func(ownership.User, error) bool) {
-		for _, u := range s.Users() {
-			if !yield(u, nil) {
-				return
-			}
-		}
-	}
-	acc, err := s.Policy().Who(context.Background(), users, a, r)
+	acc, err := src.who(ctx, a, r)
 	if err != nil {
 		fmt.Fprintf(stderr, "ownctl: %v\n", err)
 		return exitBad
@@ -519,8 +651,11 @@ func who(args []string, stdout, stderr io.Writer) int {
 
 func validate(args []string, stdout, stderr io.Writer) int {
 	f := newFlags("validate", "validate reports every problem in a seed file, each with its path,\nor a summary when there is none.", stdout, stderr)
-	if code, ok := f.parse(args, "seed"); !ok {
+	if code, ok := f.parse(args); !ok {
 		return code
+	}
+	if f.db != "" {
+		return validateDB(f)
 	}
 	data, err := os.ReadFile(f.seed)
 	if err != nil {
