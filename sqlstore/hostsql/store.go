@@ -475,17 +475,21 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error
 		if _, err := s.tx.ExecContext(ctx, "SAVEPOINT ownership_write"); err != nil {
 			return failTx(ctx, what, err)
 		}
-		if err := fn(s.tx); err != nil {
-			if _, rerr := s.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT ownership_write"); rerr != nil {
-				return failTx(ctx, what, errors.Join(err, rerr))
+		// Ending the savepoint must run even when ctx has ended: else a
+		// write would stay in the host's transaction while its caller is
+		// told it failed.
+		undo := context.WithoutCancel(ctx)
+		err := fn(s.tx)
+		if err == nil {
+			if _, err = s.tx.ExecContext(undo, "RELEASE SAVEPOINT ownership_write"); err == nil {
+				return nil
 			}
-			_, _ = s.tx.ExecContext(ctx, "RELEASE SAVEPOINT ownership_write")
-			return failTx(ctx, what, err)
 		}
-		if _, err := s.tx.ExecContext(ctx, "RELEASE SAVEPOINT ownership_write"); err != nil {
-			return failTx(ctx, what, err)
+		if _, rerr := s.tx.ExecContext(undo, "ROLLBACK TO SAVEPOINT ownership_write"); rerr != nil {
+			return fmt.Errorf("%w: hostsql: %s: %v; undoing it failed too: %v", sqlstore.ErrTxAborted, what, err, rerr)
 		}
-		return nil
+		_, _ = s.tx.ExecContext(undo, "RELEASE SAVEPOINT ownership_write")
+		return failTx(ctx, what, err)
 	}
 	var opts *sql.TxOptions
 	if s.d == sqlstore.Postgres {
