@@ -37,7 +37,7 @@ var (
 )
 
 // ErrTxAborted reports that the host's transaction, to which a store was
-// bound with [Store.InTx], can no longer be used: the database aborted it
+// bound with [Store.InTx] or [Store.InConn], can no longer be used: the database aborted it
 // (a serialization failure or a deadlock on PostgreSQL, or an earlier
 // failed statement of the host's). Nothing of it will commit. Roll it back
 // and run the whole transaction again; retrying inside it cannot succeed,
