@@ -100,7 +100,7 @@ func (s *Store) swapMany(ctx context.Context, rs []ownership.Record, events []ow
 	err := s.inTx(ctx, "write records", func(tx execer) error {
 		written = written[:0]
 		values, args := s.valuesList(rows, []string{"TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "INTEGER", "BOOLEAN", s.d.jsonType()})
-		res, err := tx.QueryContext(ctx, `UPDATE ownership_records
+		res, err := tx.Query(ctx, `UPDATE ownership_records
 			SET parent_type = v.pt, parent_id = v.pi, mode = v.m, has_owner = v.h, fields = v.f, version = ownership_records.version + 1
 			FROM (SELECT column1 AS t, column2 AS i, column3 AS ver, column4 AS pt, column5 AS pi, column6 AS m, column7 AS h, column8 AS f
 				FROM (`+values+`) x) v
@@ -178,7 +178,7 @@ func (s *Store) WithSyncedChildren(ctx context.Context, refs []ownership.Ref) ([
 			continue
 		}
 		b.WriteByte(')')
-		rows, err := s.conn().QueryContext(ctx, b.String(), args...)
+		rows, err := s.conn().Query(ctx, b.String(), args...)
 		if err != nil {
 			return nil, s.fail(ctx, "records with synced children", err)
 		}

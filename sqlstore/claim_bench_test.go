@@ -17,7 +17,7 @@ func seedPool(tb testing.TB, s *Store, prefix string, n int) {
 	for i := range n {
 		recs = append(recs, []any{"contact", fmt.Sprintf("%s%05d", prefix, i), "", "", 0, 1, false})
 	}
-	if err := s.insertRows(ctx, s.db, `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, version, has_owner) VALUES `, recs); err != nil {
+	if err := s.insertRows(ctx, s.conn(), `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, version, has_owner) VALUES `, recs); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -43,7 +43,7 @@ func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: user %q: fields: %w", u.ID, err)
 	}
-	_, err = s.conn().ExecContext(ctx, s.q(`INSERT INTO ownership_users (`+userColumns+`)
+	_, err = s.conn().Exec(ctx, s.q(`INSERT INTO ownership_users (`+userColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (id) DO UPDATE SET
 			login = excluded.login, email = excluded.email,
@@ -58,7 +58,7 @@ func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 }
 
 // scanUsers reads rows of userColumns and closes them.
-func scanUsers(rows *sql.Rows) ([]ownership.User, error) {
+func scanUsers(rows Rows) ([]ownership.User, error) {
 	defer rows.Close()
 	var out []ownership.User
 	for rows.Next() {
@@ -90,7 +90,7 @@ func (s *Store) User(ctx context.Context, id ownership.UserID) (ownership.User, 
 	if id == "" || !storable(string(id)) {
 		return ownership.User{}, fmt.Errorf("%w: user %q", ownership.ErrNotFound, id)
 	}
-	rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users WHERE id = $1`), string(id))
+	rows, err := s.conn().Query(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users WHERE id = $1`), string(id))
 	if err != nil {
 		return ownership.User{}, s.fail(ctx, fmt.Sprintf("user %q", id), err)
 	}
@@ -135,7 +135,7 @@ func (s *Store) UserBy(ctx context.Context, field, value string) (ownership.User
 			cond = `EXISTS (SELECT 1 FROM json_each(ownership_users.fields) j WHERE j.key = $2 AND j.type = 'text' AND j.value = $1)`
 		}
 	}
-	rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users WHERE `+cond+` ORDER BY id`), args...)
+	rows, err := s.conn().Query(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users WHERE `+cond+` ORDER BY id`), args...)
 	if err != nil {
 		return ownership.User{}, s.fail(ctx, "user by "+field, err)
 	}

@@ -222,7 +222,7 @@ func (s *Store) insertNew(ctx context.Context, tx execer, batch []ownership.Reco
 			rows = append(rows, []any{r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), !r.Ownership.Unassigned(), fields})
 		}
 		q, args := s.valuesList(rows, []string{"TEXT", "TEXT", "TEXT", "TEXT", "INTEGER", "BOOLEAN", s.d.jsonType()})
-		res, err := tx.QueryContext(ctx, `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, has_owner, fields, version)
+		res, err := tx.Query(ctx, `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, has_owner, fields, version)
 			SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, 1
 			FROM (`+q+`) v
 			WHERE TRUE -- SQLite: so that ON CONFLICT is not read as a join's ON
@@ -260,7 +260,7 @@ func (s *Store) insertNew(ctx context.Context, tx execer, batch []ownership.Reco
 			targs = append(targs, r.Ref.Type, r.Ref.ID)
 		}
 		b.WriteString(`) RETURNING ownership_records.type, ownership_records.id, ownership_records.version`)
-		res, err = tx.QueryContext(ctx, b.String(), targs...)
+		res, err = tx.Query(ctx, b.String(), targs...)
 		if err != nil {
 			return nil, err
 		}
@@ -282,7 +282,7 @@ func (s *Store) insertNew(ctx context.Context, tx execer, batch []ownership.Reco
 				dargs = append(dargs, ref.Type, ref.ID)
 			}
 			del.WriteByte(')')
-			if _, err := tx.ExecContext(ctx, del.String(), dargs...); err != nil {
+			if _, err := tx.Exec(ctx, del.String(), dargs...); err != nil {
 				return nil, err
 			}
 		}

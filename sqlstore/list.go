@@ -65,7 +65,7 @@ func (s *Store) ListMatching(ctx context.Context, p ownership.Predicate, page Pa
 	if query == "" {
 		return nil, Page{}, nil
 	}
-	rows, err := s.conn().QueryContext(ctx, query, args...)
+	rows, err := s.conn().Query(ctx, query, args...)
 	if err != nil {
 		return nil, Page{}, s.fail(ctx, "list "+p.Type(), err)
 	}

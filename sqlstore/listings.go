@@ -69,7 +69,7 @@ func (s *Store) Children(ctx context.Context, parent ownership.Ref) iter.Seq2[ow
 			cond = ` AND (type, id) > ($4, $5)`
 			args = append(args, after.Ref.Type, after.Ref.ID)
 		}
-		rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM (
+		rows, err := s.conn().Query(ctx, s.q(`SELECT `+recordColumns+` FROM (
 				SELECT type, id, parent_type, parent_id, mode, version, fields FROM ownership_records
 				WHERE parent_type = $1 AND parent_id = $2 AND parent_type <> ''`+cond+`
 				ORDER BY type, id LIMIT $3
@@ -100,7 +100,7 @@ func (s *Store) RecordsOf(ctx context.Context, user ownership.UserID) iter.Seq2[
 			cond = ` AND (record_type, record_id) > ($3, $4)`
 			args = append(args, after.Type, after.ID)
 		}
-		rows, err := s.conn().QueryContext(ctx, s.q(`SELECT record_type, record_id FROM ownership_entries
+		rows, err := s.conn().Query(ctx, s.q(`SELECT record_type, record_id FROM ownership_entries
 			WHERE user_id = $1`+cond+`
 			ORDER BY record_type, record_id LIMIT $2`), args...)
 		if err != nil {
@@ -138,7 +138,7 @@ func (s *Store) CountOwned(ctx context.Context, user ownership.UserID, recordTyp
 		args = append(args, recordType)
 	}
 	var n int
-	if err := s.conn().QueryRowContext(ctx, s.q(query), args...).Scan(&n); err != nil {
+	if err := s.conn().QueryRow(ctx, s.q(query), args...).Scan(&n); err != nil {
 		return 0, s.fail(ctx, "count records of "+string(user), err)
 	}
 	return n, nil
@@ -155,7 +155,7 @@ func (s *Store) Users(ctx context.Context) iter.Seq2[ownership.User, error] {
 			cond = ` WHERE id > $2`
 			args = append(args, string(after.ID))
 		}
-		rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users`+cond+`
+		rows, err := s.conn().Query(ctx, s.q(`SELECT `+userColumns+` FROM ownership_users`+cond+`
 			ORDER BY id LIMIT $1`), args...)
 		if err != nil {
 			return nil, s.fail(ctx, "users", err)
@@ -181,7 +181,7 @@ func (s *Store) Synced(ctx context.Context) iter.Seq2[ownership.Record, error] {
 			cond = ` AND (type, id) > ($3, $4)`
 			args = append(args, after.Ref.Type, after.Ref.ID)
 		}
-		rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM (
+		rows, err := s.conn().Query(ctx, s.q(`SELECT `+recordColumns+` FROM (
 				SELECT type, id, parent_type, parent_id, mode, version, fields FROM ownership_records
 				WHERE mode = $1`+cond+`
 				ORDER BY type, id LIMIT $2

@@ -32,7 +32,7 @@ func (s *Store) appendEvent(ctx context.Context, tx execer, e ownership.Event) e
 	if err != nil {
 		return fmt.Errorf("%w: event of %s: %v", ownership.ErrInvalid, e.Record, err)
 	}
-	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO ownership_events (event_id, record_type, record_id, version, payload)
+	_, err = tx.Exec(ctx, s.q(`INSERT INTO ownership_events (event_id, record_type, record_id, version, payload)
 		VALUES ($1, $2, $3, $4, $5)`), e.ID(), e.Record.Type, e.Record.ID, int64(e.Version), string(payload))
 	return err
 }
@@ -106,7 +106,7 @@ func (s *Store) OutboxEvents(ctx context.Context, st EventState, limit int) ([]O
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.conn().QueryContext(ctx, s.q(`SELECT payload, state, attempts, last_error FROM ownership_events
+	rows, err := s.conn().Query(ctx, s.q(`SELECT payload, state, attempts, last_error FROM ownership_events
 		WHERE state = $1 ORDER BY seq LIMIT $2`), int(st), limit)
 	if err != nil {
 		return nil, s.fail(ctx, "outbox events", err)
@@ -141,7 +141,7 @@ func (s *Store) Redeliver(ctx context.Context, eventID string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	res, err := s.conn().ExecContext(ctx, s.q(`UPDATE ownership_events
+	res, err := s.conn().Exec(ctx, s.q(`UPDATE ownership_events
 		SET state = 0, attempts = 0, available_at = 0, leased_until = 0, lease = '', done_at = 0
 		WHERE event_id = $1 AND state = 2`), eventID)
 	if err != nil {
@@ -153,7 +153,7 @@ func (s *Store) Redeliver(ctx context.Context, eventID string) error {
 		return nil
 	}
 	var one int
-	err = s.conn().QueryRowContext(ctx, s.q(`SELECT 1 FROM ownership_events WHERE event_id = $1`), eventID).Scan(&one)
+	err = s.conn().QueryRow(ctx, s.q(`SELECT 1 FROM ownership_events WHERE event_id = $1`), eventID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%w: event %s", ownership.ErrNotFound, eventID)
 	}
@@ -169,7 +169,7 @@ func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time) (int64, error
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	res, err := s.conn().ExecContext(ctx, s.q(`DELETE FROM ownership_events WHERE state = 1 AND done_at < $1`), micros(cutoff))
+	res, err := s.conn().Exec(ctx, s.q(`DELETE FROM ownership_events WHERE state = 1 AND done_at < $1`), micros(cutoff))
 	if err != nil {
 		return 0, s.fail(ctx, "prune events", err)
 	}

@@ -27,5 +27,5 @@ func AppendEvent(ctx context.Context, tx *sql.Tx, d Dialect, e ownership.Event) 
 	if !e.Record.Valid() || !storableRef(e.Record) || e.Version == 0 {
 		return fmt.Errorf("%w: sqlstore: event of %q at version %d", ownership.ErrInvalid, e.Record, e.Version)
 	}
-	return (&Store{d: d}).appendEvent(ctx, tx, e)
+	return (&Store{d: d}).appendEvent(ctx, sqlConn[*sql.Tx]{tx}, e)
 }

@@ -108,7 +108,7 @@ func sameEntries(a, b ownership.List) bool {
 func (s *Store) descendantRefs(ctx context.Context, root ownership.Ref) ([]ownership.Ref, error) {
 	// UNION (not UNION ALL) ends the recursion on a parent chain that
 	// loops.
-	rows, err := s.conn().QueryContext(ctx, s.q(`WITH RECURSIVE d(type, id, parent_type, parent_id) AS (
+	rows, err := s.conn().Query(ctx, s.q(`WITH RECURSIVE d(type, id, parent_type, parent_id) AS (
 			SELECT type, id, parent_type, parent_id FROM ownership_records
 			WHERE parent_type = $1 AND parent_id = $2 AND parent_type <> '' AND mode = 1
 			UNION
@@ -164,7 +164,7 @@ func (s *Store) records(ctx context.Context, refs []ownership.Ref) ([]ownership.
 		args = append(args, r.Type, r.ID)
 	}
 	b.WriteString(`) ORDER BY r.type, r.id, e.position`)
-	rows, err := s.conn().QueryContext(ctx, b.String(), args...)
+	rows, err := s.conn().Query(ctx, b.String(), args...)
 	if err != nil {
 		return nil, s.fail(ctx, "read records", err)
 	}
@@ -198,7 +198,7 @@ func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, src own
 			lock = " FOR SHARE"
 		}
 		var v int64
-		err := tx.QueryRowContext(ctx, s.q(`SELECT version FROM ownership_records WHERE type = $1 AND id = $2`+lock), src.Ref.Type, src.Ref.ID).Scan(&v)
+		err := tx.QueryRow(ctx, s.q(`SELECT version FROM ownership_records WHERE type = $1 AND id = $2`+lock), src.Ref.Type, src.Ref.ID).Scan(&v)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && uint64(v) != src.Version {
 			return nil // src moved on: every record of the batch is a conflict
 		}
@@ -220,7 +220,7 @@ func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, src own
 			args = append(args, r.Ref.Type, r.Ref.ID, int64(r.Version))
 		}
 		b.WriteString(`) RETURNING type, id, version`)
-		rows, err := tx.QueryContext(ctx, b.String(), args...)
+		rows, err := tx.Query(ctx, b.String(), args...)
 		if err != nil {
 			return err
 		}
@@ -299,7 +299,7 @@ func (s *Store) replaceEntries(ctx context.Context, tx execer, recs []ownership.
 		b.WriteString(") r CROSS JOIN (")
 		b.WriteString(list.String())
 		b.WriteString(") u")
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
 			return err
 		}
 	}
@@ -332,7 +332,7 @@ func (s *Store) insertRows(ctx context.Context, tx execer, prefix string, rows [
 			b.WriteByte(')')
 			args = append(args, row...)
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
 			return err
 		}
 	}
@@ -353,7 +353,7 @@ func (s *Store) rowsPerStatement(cols int) int {
 
 // scanVersions reads rows of (type, id, version), as the RETURNING clause
 // of a write gives them, and closes them.
-func scanVersions(rows *sql.Rows) (map[ownership.Ref]uint64, error) {
+func scanVersions(rows Rows) (map[ownership.Ref]uint64, error) {
 	defer rows.Close()
 	out := map[ownership.Ref]uint64{}
 	for rows.Next() {
@@ -380,6 +380,6 @@ func (s *Store) deleteEntries(ctx context.Context, tx execer, recs []ownership.R
 		args = append(args, r.Ref.Type, r.Ref.ID)
 	}
 	b.WriteByte(')')
-	_, err := tx.ExecContext(ctx, b.String(), args...)
+	_, err := tx.Exec(ctx, b.String(), args...)
 	return err
 }

@@ -27,10 +27,10 @@ func seedFamily(tb testing.TB, s *Store, n int) ownership.Ref {
 		recs = append(recs, []any{"document", id, "contact", "c0", 1, 1, true})
 		ents = append(ents, []any{"document", id, "rep0", 0, 2, "", "", ""})
 	}
-	if err := s.insertRows(ctx, s.db, `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, version, has_owner) VALUES `, recs); err != nil {
+	if err := s.insertRows(ctx, s.conn(), `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, version, has_owner) VALUES `, recs); err != nil {
 		tb.Fatal(err)
 	}
-	if err := s.insertRows(ctx, s.db, `INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name) VALUES `, ents); err != nil {
+	if err := s.insertRows(ctx, s.conn(), `INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name) VALUES `, ents); err != nil {
 		tb.Fatal(err)
 	}
 	return c
@@ -58,7 +58,7 @@ func floorPropagate(s *Store, owner string) error {
 			if strings.Contains(q, "$1") {
 				args = []any{owner}
 			}
-			if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
+			if _, err := tx.Exec(ctx, s.q(q), args...); err != nil {
 				return err
 			}
 		}

@@ -221,7 +221,7 @@ func (r *Relay) claim(ctx context.Context, token string, now, until time.Time) (
 	if r.s.d == Postgres {
 		lock = ` FOR UPDATE SKIP LOCKED`
 	}
-	rows, err := r.s.conn().QueryContext(ctx, r.s.q(`UPDATE ownership_events
+	rows, err := r.s.conn().Query(ctx, r.s.q(`UPDATE ownership_events
 		SET leased_until = $1, lease = $2, attempts = attempts + 1
 		WHERE seq IN (
 			SELECT e.seq FROM ownership_events e
@@ -255,7 +255,7 @@ func (r *Relay) finish(ctx context.Context, token string, seqs []int64) error {
 		return nil
 	}
 	in, args := seqList(r.s.d, seqs, 3)
-	_, err := r.s.conn().ExecContext(ctx, r.s.q(`UPDATE ownership_events
+	_, err := r.s.conn().Exec(ctx, r.s.q(`UPDATE ownership_events
 		SET state = 1, done_at = $1, leased_until = 0, lease = '', last_error = ''
 		WHERE lease = $2 AND state = 0 AND seq IN (`)+in+`)`, append([]any{micros(r.opt.Now()), token}, args...)...)
 	if err != nil {
@@ -271,7 +271,7 @@ func (r *Relay) release(ctx context.Context, token string, seqs []int64) error {
 		return nil
 	}
 	in, args := seqList(r.s.d, seqs, 2)
-	_, err := r.s.conn().ExecContext(ctx, r.s.q(`UPDATE ownership_events
+	_, err := r.s.conn().Exec(ctx, r.s.q(`UPDATE ownership_events
 		SET leased_until = 0, lease = '', attempts = attempts - 1
 		WHERE lease = $1 AND state = 0 AND seq IN (`)+in+`)`, append([]any{token}, args...)...)
 	if err != nil {
@@ -291,11 +291,11 @@ func (r *Relay) failed(ctx context.Context, token string, c claimed, cause error
 	msg = strings.ToValidUTF8(strings.ReplaceAll(msg, "\x00", ""), "?")
 	var err error
 	if c.attempts >= r.opt.MaxAttempts {
-		_, err = r.s.conn().ExecContext(ctx, r.s.q(`UPDATE ownership_events
+		_, err = r.s.conn().Exec(ctx, r.s.q(`UPDATE ownership_events
 			SET state = 2, done_at = $1, leased_until = 0, lease = '', last_error = $2
 			WHERE seq = $3 AND lease = $4 AND state = 0`), micros(now), msg, c.seq, token)
 	} else {
-		_, err = r.s.conn().ExecContext(ctx, r.s.q(`UPDATE ownership_events
+		_, err = r.s.conn().Exec(ctx, r.s.q(`UPDATE ownership_events
 			SET available_at = $1, leased_until = 0, lease = '', last_error = $2
 			WHERE seq = $3 AND lease = $4 AND state = 0`), micros(now.Add(r.opt.Backoff(c.attempts))), msg, c.seq, token)
 	}

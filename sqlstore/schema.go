@@ -162,15 +162,15 @@ const migrationLock = 0x6f776e6572736870 // "ownershp"
 func (s *Store) Migrate(ctx context.Context) error {
 	return s.inTx(ctx, "migrate", func(tx execer) error {
 		if s.d == Postgres {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ownership_schema_migrations (version INTEGER NOT NULL PRIMARY KEY)`); err != nil {
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS ownership_schema_migrations (version INTEGER NOT NULL PRIMARY KEY)`); err != nil {
 			return err
 		}
 		var current int
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM ownership_schema_migrations`).Scan(&current); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM ownership_schema_migrations`).Scan(&current); err != nil {
 			return err
 		}
 		if current > SchemaVersion {
@@ -181,11 +181,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 				if strings.HasPrefix(stmt, "-- postgres") && s.d != Postgres {
 					continue
 				}
-				if _, err := tx.ExecContext(ctx, s.d.ddl(stmt)); err != nil {
+				if _, err := tx.Exec(ctx, s.d.ddl(stmt)); err != nil {
 					return fmt.Errorf("version %d: %w", v, err)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO ownership_schema_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING`), v); err != nil {
+			if _, err := tx.Exec(ctx, s.d.rebind(`INSERT INTO ownership_schema_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING`), v); err != nil {
 				return err
 			}
 		}

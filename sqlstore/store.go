@@ -26,9 +26,9 @@ import (
 // bound to the host's transaction ([Store.InTx]) reads and writes through
 // that transaction instead.
 type Store struct {
-	db *sql.DB
-	d  Dialect
-	tx *sql.Tx // the host's transaction, or nil
+	db   *sql.DB
+	d    Dialect
+	host Conn // the host's transaction, or nil
 }
 
 var (
@@ -37,7 +37,7 @@ var (
 )
 
 // ErrTxAborted reports that the host's transaction, to which a store was
-// bound with [Store.InTx], can no longer be used: the database aborted it
+// bound with [Store.InTx] or [Store.InConn], can no longer be used: the database aborted it
 // (a serialization failure or a deadlock on PostgreSQL, or an earlier
 // failed statement of the host's). Nothing of it will commit. Roll it back
 // and run the whole transaction again; retrying inside it cannot succeed,
@@ -70,7 +70,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 //
 //	tx, err := db.BeginTx(ctx, nil)
 //	...
-//	_, err = tx.ExecContext(ctx, `INSERT INTO contacts ...`)
+//	_, err = tx.Exec(ctx, `INSERT INTO contacts ...`)
 //	_, err = manager.WithStore(st.InTx(tx)).Create(ctx, rec, creation)
 //	...
 //	err = tx.Commit()
@@ -88,27 +88,89 @@ func (s *Store) InTx(tx *sql.Tx) *Store {
 	if tx == nil {
 		panic("sqlstore: InTx: nil *sql.Tx (begin one with db.BeginTx first)")
 	}
-	return &Store{db: s.db, d: s.d, tx: tx}
+	return s.InConn(sqlConn[*sql.Tx]{tx})
+}
+
+// InConn is [Store.InTx] for a host's transaction that is not a *sql.Tx:
+// the store reads and writes through c, which must be a transaction open
+// on the store's database, with the same savepoints and errors as InTx.
+// Package pgxtx adapts a pgx.Tx.
+//
+// InConn panics if c is nil, a mistake in the program.
+func (s *Store) InConn(c Conn) *Store {
+	if c == nil {
+		panic("sqlstore: InConn: nil Conn")
+	}
+	return &Store{db: s.db, d: s.d, host: c}
+}
+
+// Conn is a transaction of the host's that a store bound with
+// [Store.InConn] runs its statements on. Its errors keep those of the
+// database (with a SQLState method on PostgreSQL), except that a
+// QueryRow that finds no row reports [sql.ErrNoRows], and a statement
+// on a transaction already ended reports [sql.ErrTxDone] (both may be
+// wrapped).
+type Conn interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) Row
+}
+
+// Rows is the result of [Conn.Query], as *sql.Rows has it.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Close() error
+	Err() error
+}
+
+// Row is the result of [Conn.QueryRow], as *sql.Row has it.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// sqlQueryer is what *sql.DB and *sql.Tx have in common.
+type sqlQueryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// sqlConn is a *sql.DB or *sql.Tx as a Conn. It holds a pointer only, so
+// that making it a Conn does not allocate.
+type sqlConn[T sqlQueryer] struct{ x T }
+
+func (c sqlConn[T]) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.x.ExecContext(ctx, query, args...)
+}
+
+func (c sqlConn[T]) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	rows, err := c.x.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (c sqlConn[T]) QueryRow(ctx context.Context, query string, args ...any) Row {
+	return c.x.QueryRowContext(ctx, query, args...)
 }
 
 // conn returns what statements run on: the host's transaction, or the
 // database.
 func (s *Store) conn() execer {
-	if s.tx != nil {
-		return s.tx
+	if s.host != nil {
+		return s.host
 	}
-	return s.db
+	return sqlConn[*sql.DB]{s.db}
 }
 
 // Dialect returns the dialect the store speaks.
 func (s *Store) Dialect() Dialect { return s.d }
 
-// execer is what *sql.DB and *sql.Tx have in common.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+// execer is what statements run on: the database, a transaction of the
+// store's own, or the host's.
+type execer = Conn
 
 // q rewrites one of this package's constant queries for the store's
 // dialect.
@@ -122,7 +184,7 @@ func (s *Store) q(query string) string { return s.d.rebind(query) }
 // what committed before it, and a serialization failure or deadlock the
 // database reports anyway is a conflict, which callers retry.
 func (s *Store) inTx(ctx context.Context, what string, fn func(tx execer) error) error {
-	if s.tx != nil {
+	if s.host != nil {
 		return s.inSavepoint(ctx, what, fn)
 	}
 	var opts *sql.TxOptions
@@ -133,7 +195,7 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(tx execer) error)
 	if err != nil {
 		return fail(ctx, what, err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(sqlConn[*sql.Tx]{tx}); err != nil {
 		_ = tx.Rollback()
 		return fail(ctx, what, err)
 	}
@@ -147,23 +209,23 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(tx execer) error)
 // is rolled back if fn fails, so that a failed write leaves the host's
 // transaction as it was.
 func (s *Store) inSavepoint(ctx context.Context, what string, fn func(tx execer) error) error {
-	if _, err := s.tx.ExecContext(ctx, `SAVEPOINT ownership_write`); err != nil {
+	if _, err := s.host.Exec(ctx, `SAVEPOINT ownership_write`); err != nil {
 		return failTx(ctx, what, err)
 	}
 	// Ending the savepoint must run even when ctx has ended (database/sql
 	// refuses a statement on an ended context): else a write would stay
 	// in the host's transaction while its caller is told it failed.
 	undo := context.WithoutCancel(ctx)
-	err := fn(s.tx)
+	err := fn(s.host)
 	if err == nil {
-		if _, err = s.tx.ExecContext(undo, `RELEASE SAVEPOINT ownership_write`); err == nil {
+		if _, err = s.host.Exec(undo, `RELEASE SAVEPOINT ownership_write`); err == nil {
 			return nil
 		}
 	}
-	if _, rerr := s.tx.ExecContext(undo, `ROLLBACK TO SAVEPOINT ownership_write`); rerr != nil {
+	if _, rerr := s.host.Exec(undo, `ROLLBACK TO SAVEPOINT ownership_write`); rerr != nil {
 		return fmt.Errorf("%w: sqlstore: %s: %v; undoing it failed too: %v", ErrTxAborted, what, err, rerr)
 	}
-	_, _ = s.tx.ExecContext(undo, `RELEASE SAVEPOINT ownership_write`)
+	_, _ = s.host.Exec(undo, `RELEASE SAVEPOINT ownership_write`)
 	return failTx(ctx, what, err)
 }
 
@@ -211,7 +273,7 @@ func fail(ctx context.Context, what string, err error) error {
 // fail is the package's fail, or failTx for a store bound to the host's
 // transaction.
 func (s *Store) fail(ctx context.Context, what string, err error) error {
-	if s.tx != nil {
+	if s.host != nil {
 		return failTx(ctx, what, err)
 	}
 	return fail(ctx, what, err)
@@ -289,7 +351,7 @@ const entriesJoin = ` LEFT JOIN ownership_entries e ON e.record_type = r.type AN
 
 // scanRecords reads rows of recordColumns ordered by record, then entry
 // position, and closes them.
-func scanRecords(rows *sql.Rows) ([]ownership.Record, error) {
+func scanRecords(rows Rows) ([]ownership.Record, error) {
 	defer rows.Close()
 	var (
 		out     []ownership.Record
@@ -354,7 +416,7 @@ func (s *Store) Get(ctx context.Context, ref ownership.Ref) (ownership.Record, e
 	if !ref.Valid() || !storableRef(ref) {
 		return ownership.Record{}, fmt.Errorf("%w: record %s", ownership.ErrNotFound, ref)
 	}
-	rows, err := s.conn().QueryContext(ctx, s.q(`SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
+	rows, err := s.conn().Query(ctx, s.q(`SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
 		WHERE r.type = $1 AND r.id = $2 ORDER BY e.position`), ref.Type, ref.ID)
 	if err != nil {
 		return ownership.Record{}, s.fail(ctx, "get "+ref.String(), err)
@@ -405,7 +467,7 @@ func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event)
 		return ownership.Record{}, fmt.Errorf("sqlstore: record %s: fields: %w", r.Ref, err)
 	}
 	hasOwner := !r.Ownership.Unassigned()
-	if s.d == Postgres && s.tx == nil && r.Version > 0 {
+	if s.d == Postgres && s.host == nil && r.Version > 0 {
 		return s.updateInOne(ctx, r, e, fields, hasOwner)
 	}
 	err = s.inTx(ctx, "write "+r.Ref.String(), func(tx execer) error {
@@ -415,7 +477,7 @@ func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event)
 			// tombstone in a statement after the INSERT: the INSERT may
 			// have waited for a Delete of the ref to commit, and only a
 			// later statement sees the tombstone that Delete wrote.
-			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO ownership_records
+			res, err := tx.Exec(ctx, s.q(`INSERT INTO ownership_records
 				(type, id, parent_type, parent_id, mode, has_owner, fields, version)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
 				ON CONFLICT (type, id) DO NOTHING`),
@@ -429,18 +491,18 @@ func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event)
 				return fmt.Errorf("%w: record %s already exists", ownership.ErrConflict, r.Ref)
 			}
 			var v int64
-			if err := tx.QueryRowContext(ctx, s.q(`UPDATE ownership_records
+			if err := tx.QueryRow(ctx, s.q(`UPDATE ownership_records
 				SET version = COALESCE((SELECT t.version FROM ownership_tombstones t WHERE t.type = $1 AND t.id = $2), 0) + 1
 				WHERE type = $1 AND id = $2
 				RETURNING version`), r.Ref.Type, r.Ref.ID).Scan(&v); err != nil {
 				return err
 			}
 			r.Version = uint64(v) - 1 // incremented below, with the update's
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM ownership_tombstones WHERE type = $1 AND id = $2`), r.Ref.Type, r.Ref.ID); err != nil {
+			if _, err := tx.Exec(ctx, s.q(`DELETE FROM ownership_tombstones WHERE type = $1 AND id = $2`), r.Ref.Type, r.Ref.ID); err != nil {
 				return err
 			}
 		} else {
-			res, err := tx.ExecContext(ctx, s.q(`UPDATE ownership_records
+			res, err := tx.Exec(ctx, s.q(`UPDATE ownership_records
 				SET parent_type = $3, parent_id = $4, mode = $5, has_owner = $6, fields = $7, version = version + 1
 				WHERE type = $1 AND id = $2 AND version = $8`),
 				r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields, int64(r.Version))
@@ -452,7 +514,7 @@ func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event)
 			} else if n == 0 {
 				return s.conflict(ctx, tx, r)
 			}
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM ownership_entries WHERE record_type = $1 AND record_id = $2`), r.Ref.Type, r.Ref.ID); err != nil {
+			if _, err := tx.Exec(ctx, s.q(`DELETE FROM ownership_entries WHERE record_type = $1 AND record_id = $2`), r.Ref.Type, r.Ref.ID); err != nil {
 				return err
 			}
 		}
@@ -531,7 +593,7 @@ func (s *Store) updateInOne(ctx context.Context, r ownership.Record, e *ownershi
 		)`+event+`
 		SELECT version FROM upd`, args...).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ownership.Record{}, s.conflict(ctx, s.db, r)
+		return ownership.Record{}, s.conflict(ctx, s.conn(), r)
 	}
 	if err != nil {
 		return ownership.Record{}, fail(ctx, "write "+r.Ref.String(), err)
@@ -544,7 +606,7 @@ func (s *Store) updateInOne(ctx context.Context, r ownership.Record, e *ownershi
 // conflict explains why an update of r touched no row.
 func (s *Store) conflict(ctx context.Context, tx execer, r ownership.Record) error {
 	var v int64
-	err := tx.QueryRowContext(ctx, s.q(`SELECT version FROM ownership_records WHERE type = $1 AND id = $2`), r.Ref.Type, r.Ref.ID).Scan(&v)
+	err := tx.QueryRow(ctx, s.q(`SELECT version FROM ownership_records WHERE type = $1 AND id = $2`), r.Ref.Type, r.Ref.ID).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%w: record %s at version %d no longer exists", ownership.ErrConflict, r.Ref, r.Version)
@@ -580,7 +642,7 @@ func (s *Store) insertEntries(ctx context.Context, tx execer, r ownership.Record
 			b.WriteByte(')')
 			args = append(args, r.Ref.Type, r.Ref.ID, string(e.UserID), start+i, int(e.Role), e.Email, e.GivenName, e.LastName)
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
 			return err
 		}
 	}
@@ -602,7 +664,7 @@ func (s *Store) Delete(ctx context.Context, ref ownership.Ref) error {
 		// waits for a write in progress and returns the version that
 		// write left.
 		var v int64
-		err := tx.QueryRowContext(ctx, s.q(`DELETE FROM ownership_records WHERE type = $1 AND id = $2 RETURNING version`), ref.Type, ref.ID).Scan(&v)
+		err := tx.QueryRow(ctx, s.q(`DELETE FROM ownership_records WHERE type = $1 AND id = $2 RETURNING version`), ref.Type, ref.ID).Scan(&v)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -611,12 +673,12 @@ func (s *Store) Delete(ctx context.Context, ref ownership.Ref) error {
 		}
 		// SQLite cascades to the entries only when the connection enabled
 		// foreign keys.
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM ownership_entries WHERE record_type = $1 AND record_id = $2`), ref.Type, ref.ID); err != nil {
+		if _, err := tx.Exec(ctx, s.q(`DELETE FROM ownership_entries WHERE record_type = $1 AND record_id = $2`), ref.Type, ref.ID); err != nil {
 			return err
 		}
 		// Remember the last version, never lowering one already there, so
 		// that a record created again continues after it.
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO ownership_tombstones (type, id, version) VALUES ($1, $2, $3)
+		_, err = tx.Exec(ctx, s.q(`INSERT INTO ownership_tombstones (type, id, version) VALUES ($1, $2, $3)
 			ON CONFLICT (type, id) DO UPDATE SET version =
 				CASE WHEN excluded.version > ownership_tombstones.version THEN excluded.version ELSE ownership_tombstones.version END`), ref.Type, ref.ID, v)
 		return err

@@ -25,10 +25,10 @@ func seedOwned(tb testing.TB, s *Store, prefix, owner string, n int) {
 		recs = append(recs, []any{"contact", id, "", "", 0, 1, true})
 		ents = append(ents, []any{"contact", id, owner, 0, 2, "", "", ""})
 	}
-	if err := s.insertRows(ctx, s.db, `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, version, has_owner) VALUES `, recs); err != nil {
+	if err := s.insertRows(ctx, s.conn(), `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, version, has_owner) VALUES `, recs); err != nil {
 		tb.Fatal(err)
 	}
-	if err := s.insertRows(ctx, s.db, `INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name) VALUES `, ents); err != nil {
+	if err := s.insertRows(ctx, s.conn(), `INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name) VALUES `, ents); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -51,7 +51,7 @@ func floorTransfer(s *Store, from, heir string) error {
 			if strings.Contains(q, "$2") {
 				args = append(args, heir)
 			}
-			if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
+			if _, err := tx.Exec(ctx, s.q(q), args...); err != nil {
 				return err
 			}
 		}
