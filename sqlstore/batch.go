@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/ownershipkit/ownership"
 )
@@ -99,11 +98,40 @@ func (s *Store) swapMany(ctx context.Context, rs []ownership.Record, events []ow
 	var written []ownership.Record
 	err := s.inTx(ctx, "write records", func(tx execer) error {
 		written = written[:0]
-		values, args := s.valuesList(rows, []string{"TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "INTEGER", "BOOLEAN", s.d.jsonType()})
+		var from string
+		var args []any
+		if s.d == Postgres {
+			// One array parameter a column, which PostgreSQL plans and
+			// binds far faster than thousands of values.
+			var (
+				ts, ids, pts, pis []string
+				vers              []int64
+				modes             []int32
+				owned             []bool
+				fields            []*string
+			)
+			for _, row := range rows {
+				ts, ids, vers = append(ts, row[0].(string)), append(ids, row[1].(string)), append(vers, row[2].(int64))
+				pts, pis, modes = append(pts, row[3].(string)), append(pis, row[4].(string)), append(modes, int32(row[5].(int)))
+				owned = append(owned, row[6].(bool))
+				var f *string
+				if str, ok := row[7].(string); ok {
+					f = &str
+				}
+				fields = append(fields, f)
+			}
+			from = `unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::boolean[], $8::text[]::jsonb[])
+				AS v (t, i, ver, pt, pi, m, h, f)`
+			args = []any{ts, ids, vers, pts, pis, modes, owned, fields}
+		} else {
+			values, vargs := s.valuesList(rows, []string{"TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "INTEGER", "BOOLEAN", s.d.jsonType()})
+			from = `(SELECT column1 AS t, column2 AS i, column3 AS ver, column4 AS pt, column5 AS pi, column6 AS m, column7 AS h, column8 AS f
+				FROM (` + values + `) x) v`
+			args = vargs
+		}
 		res, err := tx.Query(ctx, `UPDATE ownership_records
 			SET parent_type = v.pt, parent_id = v.pi, mode = v.m, has_owner = v.h, fields = v.f, version = ownership_records.version + 1
-			FROM (SELECT column1 AS t, column2 AS i, column3 AS ver, column4 AS pt, column5 AS pi, column6 AS m, column7 AS h, column8 AS f
-				FROM (`+values+`) x) v
+			FROM `+from+`
 			WHERE ownership_records.type = v.t AND ownership_records.id = v.i AND ownership_records.version = v.ver
 			RETURNING ownership_records.type, ownership_records.id, ownership_records.version`, args...)
 		if err != nil {
@@ -158,27 +186,18 @@ func (s *Store) WithSyncedChildren(ctx context.Context, refs []ownership.Ref) ([
 	step := s.manyBatch()
 	for start := 0; start < len(refs); start += step {
 		part := refs[start:min(start+step, len(refs))]
-		var b strings.Builder
-		b.WriteString(`SELECT DISTINCT parent_type, parent_id FROM ownership_records
-			WHERE parent_type <> '' AND mode = 1 AND (parent_type, parent_id) IN (VALUES `)
-		args := make([]any, 0, 2*len(part))
-		n := 0
+		valid := make([]ownership.Ref, 0, len(part))
 		for _, r := range part {
-			if !r.Valid() || !storableRef(r) {
-				continue
+			if r.Valid() && storableRef(r) {
+				valid = append(valid, r)
 			}
-			if n > 0 {
-				b.WriteString(", ")
-			}
-			n++
-			fmt.Fprintf(&b, "(%s, %s)", s.d.keyParam(len(args)+1), s.d.keyParam(len(args)+2))
-			args = append(args, r.Type, r.ID)
 		}
-		if n == 0 {
+		if len(valid) == 0 {
 			continue
 		}
-		b.WriteByte(')')
-		rows, err := s.conn().Query(ctx, b.String(), args...)
+		set, args := s.refSet(valid, 1)
+		rows, err := s.conn().Query(ctx, `SELECT DISTINCT parent_type, parent_id FROM ownership_records
+			WHERE parent_type <> '' AND mode = 1 AND (parent_type, parent_id) IN `+set, args...)
 		if err != nil {
 			return nil, s.fail(ctx, "records with synced children", err)
 		}

@@ -152,19 +152,9 @@ func (s *Store) descendantRefs(ctx context.Context, root ownership.Ref) ([]owner
 // records reads the records refs names, with their lists, in one
 // statement, in ref order; refs that name no record are left out.
 func (s *Store) records(ctx context.Context, refs []ownership.Ref) ([]ownership.Record, error) {
-	var b strings.Builder
-	b.WriteString(`SELECT ` + recordColumns + ` FROM ownership_records r` + entriesJoin + `
-		WHERE (r.type, r.id) IN (VALUES `)
-	args := make([]any, 0, 2*len(refs))
-	for i, r := range refs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "(%s, %s)", s.d.keyParam(len(args)+1), s.d.keyParam(len(args)+2))
-		args = append(args, r.Type, r.ID)
-	}
-	b.WriteString(`) ORDER BY r.type, r.id, e.position`)
-	rows, err := s.conn().Query(ctx, b.String(), args...)
+	set, args := s.refSet(refs, 1)
+	rows, err := s.conn().Query(ctx, `SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
+		WHERE (r.type, r.id) IN `+set+` ORDER BY r.type, r.id, e.position`, args...)
 	if err != nil {
 		return nil, s.fail(ctx, "read records", err)
 	}
@@ -369,17 +359,38 @@ func scanVersions(rows Rows) (map[ownership.Ref]uint64, error) {
 
 // deleteEntries deletes the entries of recs in one statement.
 func (s *Store) deleteEntries(ctx context.Context, tx execer, recs []ownership.Record) error {
-	var b strings.Builder
-	b.WriteString(`DELETE FROM ownership_entries WHERE (record_type, record_id) IN (VALUES `)
-	args := make([]any, 0, 2*len(recs))
+	refs := make([]ownership.Ref, len(recs))
 	for i, r := range recs {
+		refs[i] = r.Ref
+	}
+	set, args := s.refSet(refs, 1)
+	_, err := tx.Exec(ctx, `DELETE FROM ownership_entries WHERE (record_type, record_id) IN `+set, args...)
+	return err
+}
+
+// refSet returns a parenthesised set of the (type, id) pairs of refs, to
+// follow IN, with its arguments numbered from first: on PostgreSQL two
+// array parameters (unnest), which it plans and binds far faster than
+// thousands of values; on SQLite a VALUES list.
+func (s *Store) refSet(refs []ownership.Ref, first int) (string, []any) {
+	if s.d == Postgres {
+		types := make([]string, len(refs))
+		ids := make([]string, len(refs))
+		for i, r := range refs {
+			types[i], ids[i] = r.Type, r.ID
+		}
+		return fmt.Sprintf(`(SELECT * FROM unnest($%d::text[], $%d::text[]))`, first, first+1), []any{types, ids}
+	}
+	var b strings.Builder
+	args := make([]any, 0, 2*len(refs))
+	b.WriteString("(VALUES ")
+	for i, r := range refs {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "(%s, %s)", s.d.keyParam(len(args)+1), s.d.keyParam(len(args)+2))
-		args = append(args, r.Ref.Type, r.Ref.ID)
+		fmt.Fprintf(&b, "(%s, %s)", s.d.keyParam(first+len(args)), s.d.keyParam(first+len(args)+1))
+		args = append(args, r.Type, r.ID)
 	}
 	b.WriteByte(')')
-	_, err := tx.Exec(ctx, b.String(), args...)
-	return err
+	return b.String(), args
 }
