@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -196,21 +197,10 @@ func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, src own
 			return err
 		}
 		// The versioned update: only rows still at the version read.
-		var b strings.Builder
-		b.WriteString(`UPDATE ownership_records SET version = version + 1, has_owner = `)
-		b.WriteString(s.d.placeholder(1))
-		b.WriteString(` WHERE mode = 1 AND (type, id, version) IN (VALUES `)
-		args := []any{!l.Unassigned()}
-		for i, r := range stale {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			n := len(args)
-			fmt.Fprintf(&b, "(%s, %s, CAST(%s AS BIGINT))", s.d.keyParam(n+1), s.d.keyParam(n+2), s.d.placeholder(n+3))
-			args = append(args, r.Ref.Type, r.Ref.ID, int64(r.Version))
-		}
-		b.WriteString(`) RETURNING type, id, version`)
-		rows, err := tx.Query(ctx, b.String(), args...)
+		set, args := s.versionSet(stale, 2)
+		// Not through s.q: the set's JSON paths hold a '$'.
+		rows, err := tx.Query(ctx, `UPDATE ownership_records SET version = version + 1, has_owner = `+s.d.placeholder(1)+`
+			WHERE mode = 1 AND (type, id, version) IN (SELECT t, i, v FROM `+set+` vs) RETURNING type, id, version`, append([]any{!l.Unassigned()}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -260,8 +250,8 @@ func (s *Store) replaceEntries(ctx context.Context, tx execer, recs []ownership.
 	if len(entries) == 0 {
 		return nil
 	}
-	// The list once, crossed with the records in batches: two parameters
-	// a record rather than eight an entry.
+	// The list once, crossed with the set of records: a few parameters in
+	// all rather than eight an entry.
 	var list strings.Builder
 	largs := make([]any, 0, 6*len(entries))
 	for pos, e := range entries {
@@ -273,27 +263,15 @@ func (s *Store) replaceEntries(ctx context.Context, tx execer, recs []ownership.
 			s.d.keyParam(n+1), s.d.placeholder(n+2), s.d.placeholder(n+3), s.d.placeholder(n+4), s.d.placeholder(n+5), s.d.placeholder(n+6))
 		largs = append(largs, string(e.UserID), pos, int(e.Role), e.Email, e.GivenName, e.LastName)
 	}
-	for start := 0; start < len(recs); start += entriesPerInsert {
-		chunk := recs[start:min(start+entriesPerInsert, len(recs))]
-		args := slices.Clone(largs)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name)
-			SELECT r.t, r.i, u.user_id, u.position, u.role, u.email, u.given_name, u.last_name FROM (`)
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteString(" UNION ALL ")
-			}
-			fmt.Fprintf(&b, "SELECT %s AS t, %s AS i", s.d.keyParam(len(args)+1), s.d.keyParam(len(args)+2))
-			args = append(args, r.Ref.Type, r.Ref.ID)
-		}
-		b.WriteString(") r CROSS JOIN (")
-		b.WriteString(list.String())
-		b.WriteString(") u")
-		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
-			return err
-		}
+	refs := make([]ownership.Ref, len(recs))
+	for i, r := range recs {
+		refs[i] = r.Ref
 	}
-	return nil
+	set, rargs := s.refSet(refs, len(largs)+1)
+	_, err := tx.Exec(ctx, `INSERT INTO ownership_entries (record_type, record_id, user_id, position, role, email, given_name, last_name)
+		SELECT r.t, r.i, u.user_id, u.position, u.role, u.email, u.given_name, u.last_name
+		FROM `+set+` r CROSS JOIN (`+list.String()+`) u`, append(largs, rargs...)...)
+	return err
 }
 
 // insertRows runs prefix with rows as its VALUES, as many rows a statement
@@ -371,7 +349,7 @@ func (s *Store) deleteEntries(ctx context.Context, tx execer, recs []ownership.R
 // refSet returns a parenthesised set of the (type, id) pairs of refs, to
 // follow IN, with its arguments numbered from first: on PostgreSQL two
 // array parameters (unnest), which it plans and binds far faster than
-// thousands of values; on SQLite a VALUES list.
+// thousands of values; on SQLite one JSON array (json_each).
 func (s *Store) refSet(refs []ownership.Ref, first int) (string, []any) {
 	if s.d == Postgres {
 		types := make([]string, len(refs))
@@ -379,18 +357,33 @@ func (s *Store) refSet(refs []ownership.Ref, first int) (string, []any) {
 		for i, r := range refs {
 			types[i], ids[i] = r.Type, r.ID
 		}
-		return fmt.Sprintf(`(SELECT * FROM unnest($%d::text[], $%d::text[]))`, first, first+1), []any{types, ids}
+		return fmt.Sprintf(`(SELECT t, i FROM unnest($%d::text[], $%d::text[]) AS x (t, i))`, first, first+1), []any{types, ids}
 	}
-	var b strings.Builder
-	args := make([]any, 0, 2*len(refs))
-	b.WriteString("(VALUES ")
+	// SQLite: one JSON parameter, read back by json_each; its pure-Go
+	// driver binds many parameters slowly.
+	pairs := make([][2]string, len(refs))
 	for i, r := range refs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "(%s, %s)", s.d.keyParam(first+len(args)), s.d.keyParam(first+len(args)+1))
-		args = append(args, r.Type, r.ID)
+		pairs[i] = [2]string{r.Type, r.ID}
 	}
-	b.WriteByte(')')
-	return b.String(), args
+	j, _ := json.Marshal(pairs) // strings only: cannot fail
+	return fmt.Sprintf(`(SELECT json_extract(value, '$[0]') AS t, json_extract(value, '$[1]') AS i FROM json_each(%s))`, s.d.placeholder(first)), []any{string(j)}
+}
+
+// versionSet is refSet with each record's version: columns t, i and v.
+func (s *Store) versionSet(recs []ownership.Record, first int) (string, []any) {
+	if s.d == Postgres {
+		types := make([]string, len(recs))
+		ids := make([]string, len(recs))
+		vers := make([]int64, len(recs))
+		for i, r := range recs {
+			types[i], ids[i], vers[i] = r.Ref.Type, r.Ref.ID, int64(r.Version)
+		}
+		return fmt.Sprintf(`(SELECT t, i, v FROM unnest($%d::text[], $%d::text[], $%d::bigint[]) AS x (t, i, v))`, first, first+1, first+2), []any{types, ids, vers}
+	}
+	rows := make([][3]any, len(recs))
+	for i, r := range recs {
+		rows[i] = [3]any{r.Ref.Type, r.Ref.ID, int64(r.Version)}
+	}
+	j, _ := json.Marshal(rows) // strings and integers only: cannot fail
+	return fmt.Sprintf(`(SELECT json_extract(value, '$[0]') AS t, json_extract(value, '$[1]') AS i, json_extract(value, '$[2]') AS v FROM json_each(%s))`, s.d.placeholder(first)), []any{string(j)}
 }
