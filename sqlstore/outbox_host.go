@@ -29,3 +29,18 @@ func AppendEvent(ctx context.Context, tx *sql.Tx, d Dialect, e ownership.Event) 
 	}
 	return (&Store{d: d}).appendEvent(ctx, sqlConn[*sql.Tx]{tx}, e)
 }
+
+// Savepoint runs fn inside the host's transaction tx, in a savepoint that
+// is rolled back when fn fails, also when ctx has ended part way, so that
+// a failed write leaves the transaction as it was and usable. It is how
+// [Store.InTx] writes, for stores over the host's own tables (such as the
+// hostsql package). A transaction the database aborted (serialization
+// failure, deadlock, an earlier failed statement) gives an error wrapping
+// [ErrTxAborted]; a context that ended gives its error; what names the
+// write in messages.
+func Savepoint(ctx context.Context, tx *sql.Tx, what string, fn func() error) error {
+	if tx == nil {
+		return fmt.Errorf("%w: sqlstore: Savepoint needs a transaction", ownership.ErrInvalid)
+	}
+	return savepoint(ctx, sqlConn[*sql.Tx]{tx}, what, fn)
+}

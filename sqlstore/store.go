@@ -209,23 +209,29 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(tx execer) error)
 // is rolled back if fn fails, so that a failed write leaves the host's
 // transaction as it was.
 func (s *Store) inSavepoint(ctx context.Context, what string, fn func(tx execer) error) error {
-	if _, err := s.host.Exec(ctx, `SAVEPOINT ownership_write`); err != nil {
+	return savepoint(ctx, s.host, what, func() error { return fn(s.host) })
+}
+
+// savepoint runs fn inside the transaction c in a savepoint that is
+// rolled back if fn fails. Ending the savepoint runs even when ctx has
+// ended (database/sql refuses a statement on an ended context): else a
+// write would stay in the host's transaction while its caller is told it
+// failed.
+func savepoint(ctx context.Context, c Conn, what string, fn func() error) error {
+	if _, err := c.Exec(ctx, `SAVEPOINT ownership_write`); err != nil {
 		return failTx(ctx, what, err)
 	}
-	// Ending the savepoint must run even when ctx has ended (database/sql
-	// refuses a statement on an ended context): else a write would stay
-	// in the host's transaction while its caller is told it failed.
 	undo := context.WithoutCancel(ctx)
-	err := fn(s.host)
+	err := fn()
 	if err == nil {
-		if _, err = s.host.Exec(undo, `RELEASE SAVEPOINT ownership_write`); err == nil {
+		if _, err = c.Exec(undo, `RELEASE SAVEPOINT ownership_write`); err == nil {
 			return nil
 		}
 	}
-	if _, rerr := s.host.Exec(undo, `ROLLBACK TO SAVEPOINT ownership_write`); rerr != nil {
+	if _, rerr := c.Exec(undo, `ROLLBACK TO SAVEPOINT ownership_write`); rerr != nil {
 		return fmt.Errorf("%w: sqlstore: %s: %v; undoing it failed too: %v", ErrTxAborted, what, err, rerr)
 	}
-	_, _ = s.host.Exec(undo, `RELEASE SAVEPOINT ownership_write`)
+	_, _ = c.Exec(undo, `RELEASE SAVEPOINT ownership_write`)
 	return failTx(ctx, what, err)
 }
 

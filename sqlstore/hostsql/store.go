@@ -472,24 +472,7 @@ func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event)
 // it), or in a savepoint of the host's.
 func (s *Store) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
 	if s.tx != nil {
-		if _, err := s.tx.ExecContext(ctx, "SAVEPOINT ownership_write"); err != nil {
-			return failTx(ctx, what, err)
-		}
-		// Ending the savepoint must run even when ctx has ended: else a
-		// write would stay in the host's transaction while its caller is
-		// told it failed.
-		undo := context.WithoutCancel(ctx)
-		err := fn(s.tx)
-		if err == nil {
-			if _, err = s.tx.ExecContext(undo, "RELEASE SAVEPOINT ownership_write"); err == nil {
-				return nil
-			}
-		}
-		if _, rerr := s.tx.ExecContext(undo, "ROLLBACK TO SAVEPOINT ownership_write"); rerr != nil {
-			return fmt.Errorf("%w: hostsql: %s: %v; undoing it failed too: %v", sqlstore.ErrTxAborted, what, err, rerr)
-		}
-		_, _ = s.tx.ExecContext(undo, "RELEASE SAVEPOINT ownership_write")
-		return failTx(ctx, what, err)
+		return sqlstore.Savepoint(ctx, s.tx, what, func() error { return fn(s.tx) })
 	}
 	var opts *sql.TxOptions
 	if s.d == sqlstore.Postgres {
@@ -507,20 +490,6 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error
 		return fail(ctx, what, err)
 	}
 	return nil
-}
-
-// failTx is fail for a statement in the host's transaction: a failure that
-// aborted it wraps sqlstore.ErrTxAborted, since retrying inside it cannot
-// succeed.
-func failTx(ctx context.Context, what string, err error) error {
-	if cerr := ctx.Err(); cerr != nil {
-		return cerr
-	}
-	var coded interface{ SQLState() string }
-	if errors.Is(err, sql.ErrTxDone) || errors.As(err, &coded) && slices.Contains([]string{"40001", "40P01", "25P02"}, coded.SQLState()) {
-		return fmt.Errorf("%w: hostsql: %s: %v", sqlstore.ErrTxAborted, what, err)
-	}
-	return fail(ctx, what, err)
 }
 
 // SyncDescendants has nothing to write: a record synced with its parent
