@@ -3,6 +3,7 @@ package ownership
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ownershipkit/ownership/internal/enum"
 )
@@ -91,6 +92,13 @@ const (
 	// ReasonInvalidMode: the record's Mode is neither [Independent] nor
 	// [SyncWithParent], so where its ownership comes from is unknown.
 	ReasonInvalidMode
+	// ReasonOtherTenant: the record belongs to another tenant than the
+	// subject (or the policy), and no platform role of the subject crosses
+	// tenants. To the subject it is a missing record.
+	ReasonOtherTenant
+	// ReasonNotQueueMember: a claim of a record held by a queue the
+	// subject is not a member of.
+	ReasonNotQueueMember
 
 	reasonEnd
 )
@@ -127,6 +135,8 @@ var reasonName = [...]string{
 	ReasonInactiveTarget:       "inactive_target",
 	ReasonUndeclaredField:      "undeclared_field",
 	ReasonInvalidMode:          "invalid_mode",
+	ReasonOtherTenant:          "other_tenant",
+	ReasonNotQueueMember:       "not_queue_member",
 }
 
 // String returns the reason's code, such as "view_scope", or "Reason(n)".
@@ -163,9 +173,14 @@ type Decision struct {
 	// action, or "" for a denial.
 	DecidingRole string
 	// Class is the record's class for the subject and action (Own,
-	// Unassigned or Others), or None when the decision came before it
-	// (an unknown action, a missing record).
+	// Unassigned or Others, with Teammates and Reports when they narrow
+	// Others), or None when the decision came before it (an unknown
+	// action, a missing record).
 	Class Scope
+	// Via is, for a decision allowed by a scope, the class of the record
+	// through which the deciding role's scope reached it: Own,
+	// Unassigned, Others, Teammates or Reports, in that order of preference.
+	Via Scope
 	// Scope is the union of the subject's scopes for the action on the
 	// record's type (for Reassign: the update scopes of the roles that
 	// grant reassign).
@@ -174,6 +189,10 @@ type Decision struct {
 	FieldScope Scope
 	// Owner is the record's first owner, or "" when it is unassigned.
 	Owner UserID
+	// Queue is the queue that holds the record, or "".
+	Queue QueueID
+	// Tenant is the record's tenant, for [ReasonOtherTenant].
+	Tenant TenantID
 	// ListRole is the subject's role on the record's ownership list,
 	// [Owner] or [Follower], or zero when the subject is not on it.
 	ListRole Role
@@ -327,8 +346,11 @@ func (d Decision) ForSubject() string {
 		return "You are not signed in."
 	case ReasonUnknownSubject:
 		return "Your account is not known here; ask an administrator."
-	case ReasonNotFound:
+	case ReasonNotFound, ReasonOtherTenant:
+		// Another tenant's record is, to the subject, a missing one.
 		return fmt.Sprintf("This %s does not exist, or you may not see it.", what)
+	case ReasonNotQueueMember:
+		return fmt.Sprintf("%s waits in a queue you are not a member of; ask to join that queue, or ask a manager to assign it to you.", capitalize(this))
 	case ReasonInvalidField:
 		return "Name the field to check."
 	case ReasonUndeclaredField:
@@ -344,10 +366,14 @@ func (d Decision) ForSubject() string {
 		if d.Reason == ReasonFieldScope {
 			act = verb + " field " + d.Field + " of"
 		}
-		switch d.Class {
-		case Others:
+		switch {
+		case d.Class&Others != 0 && d.Scope&(Teammates|Reports) != 0:
+			return fmt.Sprintf("You may not %s %s: it belongs to someone outside your teams and the people who report to you; ask a manager to make you the owner of %s, or for wider %s access.", act, this, it, verb)
+		case d.Class&Others != 0:
 			return fmt.Sprintf("You may not %s %s; ask a manager to make you the owner of %s, or for wider %s access.", act, this, it, verb)
-		case Unassigned:
+		case d.Class == Unassigned && d.Queue != "":
+			return fmt.Sprintf("You may not %s %s while it waits in your queue; claim %s if you may, or ask for %s access to unassigned records.", act, this, it, verb)
+		case d.Class == Unassigned:
 			return fmt.Sprintf("You may not %s %s while it is unassigned; claim %s if you may, or ask for %s access to unassigned records.", act, this, it, verb)
 		}
 		return fmt.Sprintf("You may not %s %s; ask an administrator for %s access to your own records.", act, this, verb)
@@ -407,19 +433,41 @@ func (d Decision) through(state string) string {
 }
 
 func (d Decision) ownState() string {
-	switch d.Class {
-	case Own:
+	switch {
+	case d.Class == Own:
 		if d.ListRole == Owner {
 			return "you own it"
 		}
 		return "you follow it"
-	case Unassigned:
+	case d.Class == Unassigned && d.Queue != "":
+		return "it is held by queue " + string(d.Queue) + ", of which you are a member"
+	case d.Class == Unassigned:
 		return "it is unassigned"
-	case Others:
+	case d.Class&Others != 0 && d.Owner == "" && d.Queue != "":
+		return "it is held by queue " + string(d.Queue) + ", of which you are not a member"
+	case d.Class&Others != 0:
+		who := "someone else"
 		if d.Owner != "" {
-			return "it is owned by " + string(d.Owner)
+			who = string(d.Owner)
 		}
-		return "it is owned by someone else"
+		var rel []string
+		if d.Class&Teammates != 0 {
+			rel = append(rel, "in your teams")
+		}
+		if d.Class&Reports != 0 {
+			rel = append(rel, "below you in the hierarchy")
+		}
+		switch {
+		case len(rel) > 0:
+			return "it is owned by " + who + ", " + strings.Join(rel, " and ")
+		case d.Scope&Teammates != 0 && d.Scope&Reports != 0:
+			return "it is owned by " + who + ", outside your teams and not below you in the hierarchy"
+		case d.Scope&Teammates != 0:
+			return "it is owned by " + who + ", outside your teams"
+		case d.Scope&Reports != 0:
+			return "it is owned by " + who + ", not below you in the hierarchy"
+		}
+		return "it is owned by " + who
 	}
 	return "its ownership is unknown"
 }
@@ -434,6 +482,9 @@ func (d Decision) allowWhy() string {
 		}
 		return fmt.Sprintf("%s, and role %s's %s scope covers it", d.state(), d.DecidingRole, d.Action)
 	case ReasonClaimable:
+		if d.Queue != "" {
+			return "it is held by queue " + string(d.Queue) + ", of which you are a member, and role " + d.DecidingRole + " may claim"
+		}
 		return "it is unassigned and role " + d.DecidingRole + " may claim"
 	case ReasonReassignable:
 		return fmt.Sprintf("role %s may reassign, and it may update this record (%s)", d.DecidingRole, d.state())
@@ -457,6 +508,10 @@ func (d Decision) denyWhy() string {
 		return "the user is not in the directory; check the id or add the user"
 	case ReasonNotFound:
 		return "the record does not exist; check the reference"
+	case ReasonOtherTenant:
+		return fmt.Sprintf("it belongs to tenant %q, and your tenant or the policy's is another; only a platform role crosses tenants", d.Tenant)
+	case ReasonNotQueueMember:
+		return fmt.Sprintf("it is held by queue %s, of which you are not a member; ask to join queue %s, or ask a manager to assign it to you", d.Queue, d.Queue)
 	case ReasonInvalidField:
 		return "a field-level check needs a field name"
 	case ReasonNoRoles:
@@ -528,7 +583,7 @@ func (d Decision) scopeRemedy(field string) string {
 		on = " for field " + field
 	}
 	it := d.source()
-	switch d.Class {
+	switch d.Class &^ (Teammates | Reports) {
 	case Others:
 		return fmt.Sprintf("ask a manager to reassign %s to you, or to widen your %s scope%s to All", it, d.Action, on)
 	case Unassigned:

@@ -74,7 +74,7 @@ func TestEnums(t *testing.T) {
 	testEnum[Action](t, "Action", 6, ParseAction)
 	testEnum[Source](t, "Source", 4, ParseSource)
 	testEnum[Mode](t, "Mode", 2, ParseMode)
-	testEnum[Reason](t, "Reason", 29, ParseReason)
+	testEnum[Reason](t, "Reason", 31, ParseReason)
 	testEnum[EventKind](t, "EventKind", 11, ParseEventKind)
 	testEnum[Follow](t, "Follow", 3, ParseFollow)
 	testEnum[Normalizer](t, "Normalizer", 3, ParseNormalizer)

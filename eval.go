@@ -1,6 +1,9 @@
 package ownership
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // This file holds the evaluation core shared by Decide, the Can methods and
 // Filter: how a subject stands to a record, and per-role allow masks over
@@ -9,25 +12,53 @@ import "strings"
 
 // relation is how a subject stands to a record's ownership list.
 type relation struct {
-	owner, follower, assigned bool
-	firstOwner                int // index of the first owner, -1 if none
+	owner, follower bool
+	// assigned: a user owns the record, or a queue the subject is not a
+	// member of holds it.
+	assigned bool
+	// team and reports: an owner is in the subject's reach (set by widen).
+	team, reports bool
+	firstOwner    int // index of the first user owner, -1 if none
 }
 
-// relate finds id on l; h is idHash(id).
-func relate(l List, id UserID, h uint64) relation {
+// relate finds id on l; h is idHash(id) and reach the subject's reach
+// (nil for none). It leaves team and reports to widen.
+func relate(l List, id UserID, h uint64, reach *reachData) relation {
 	d := l.d
 	if d == nil {
 		return relation{firstOwner: -1}
 	}
 	rel := relation{assigned: d.first >= 0, firstOwner: d.first}
+	if !rel.assigned && d.queue != "" && (reach == nil || !slices.Contains(reach.queues, d.queue)) {
+		rel.assigned = true // held by a queue the subject is not in
+	}
 	for i, k := range d.keys {
-		if sameUser(k, h) && d.entries[i].UserID == id {
+		if sameUser(k, h) && d.entries[i].UserID == id && d.entries[i].Queue == "" {
 			rel.owner = k&1 == 1
 			rel.follower = !rel.owner
 			break // lists hold one entry per user
 		}
 	}
 	return rel
+}
+
+// widen sets rel.team and rel.reports: whether a user owner of l, other
+// than the subject, is in reach's team or below the subject.
+func (rel *relation) widen(l List, reach *reachData) {
+	if reach == nil || rel.owner || l.d == nil || l.d.first < 0 {
+		return
+	}
+	for _, e := range l.d.entries[l.d.first:] {
+		if e.Role != Owner || e.Queue != "" {
+			continue
+		}
+		if _, ok := reach.team[e.UserID]; ok {
+			rel.team = true
+		}
+		if _, ok := reach.reports[e.UserID]; ok {
+			rel.reports = true
+		}
+	}
 }
 
 // class returns the record class for action a (rule 3 of the design):
@@ -42,9 +73,26 @@ func (rel relation) class(a Action) Scope {
 	return Others
 }
 
-// tableIndex numbers the 16 combinations of (owner, follower, assigned,
-// synced). Some are impossible (an owner is assigned); their bits are
-// computed anyway and never looked up.
+// classes is class with the classes that narrow Others: Teammates and
+// Reports.
+func (rel relation) classes(a Action) Scope {
+	c := rel.class(a)
+	if c == Others {
+		if rel.team {
+			c |= Teammates
+		}
+		if rel.reports {
+			c |= Reports
+		}
+	}
+	return c
+}
+
+// tableIndex numbers the 64 combinations of (owner, follower, assigned,
+// synced, team, reports). Some are impossible (an owner is assigned);
+// their bits are computed anyway and never looked up. Team and reports
+// take the two high bits, so the answer without them is at index i and
+// with them at i+16, i+32 and i+48.
 func tableIndex(rel relation, synced bool) uint {
 	var i uint
 	if rel.owner {
@@ -59,22 +107,32 @@ func tableIndex(rel relation, synced bool) uint {
 	if synced {
 		i |= 8
 	}
+	if rel.team {
+		i |= 16
+	}
+	if rel.reports {
+		i |= 32
+	}
 	return i
 }
 
 // relationAt is the inverse of tableIndex.
 func relationAt(i uint) (relation, bool) {
-	return relation{owner: i&1 != 0, follower: i&2 != 0, assigned: i&5 != 0, firstOwner: -1}, i&8 != 0
+	return relation{owner: i&1 != 0, follower: i&2 != 0, assigned: i&5 != 0, team: i&16 != 0, reports: i&32 != 0, firstOwner: -1}, i&8 != 0
 }
+
+// widening is the mask of the indexes i+16, i+32 and i+48: where team or
+// reports may change the answer at base index i.
+func widening(i uint) uint64 { return 1<<(i+16) | 1<<(i+32) | 1<<(i+48) }
 
 // actionMasks holds, per action, a bit per tableIndex that is set when the
 // action is allowed.
-type actionMasks [ManageOwnership + 1]uint16
+type actionMasks [ManageOwnership + 1]uint64
 
 // masksFor evaluates roleAllows at every tableIndex.
-func masksFor(bypass bool, g *Permissions, a Action) uint16 {
-	var m uint16
-	for i := range uint(16) {
+func masksFor(bypass bool, g *Permissions, a Action) uint64 {
+	var m uint64
+	for i := range uint(64) {
 		rel, synced := relationAt(i)
 		if roleAllows(bypass, g, a, rel, synced) {
 			m |= 1 << i
@@ -98,11 +156,11 @@ func roleAllows(bypass bool, g *Permissions, a Action, rel relation, synced bool
 	}
 	switch a {
 	case View, Update, Delete:
-		return g.scope(a).Has(rel.class(a))
+		return g.scope(a).reaches(rel.classes(a))
 	case Claim:
 		return g.Claim && !rel.assigned
 	case Reassign:
-		return g.Reassign && g.Update.Has(rel.class(Update))
+		return g.Reassign && g.Update.reaches(rel.classes(Update))
 	case ManageOwnership:
 		return rel.owner
 	}
@@ -110,18 +168,28 @@ func roleAllows(bypass bool, g *Permissions, a Action, rel relation, synced bool
 }
 
 // mask returns the union over s's roles of the allow masks of action a on
-// type index ti, and the hash of s.ID.
-func (p *Policy) mask(s *Subject, a Action, ti int) (uint16, uint64) {
+// type index ti (only the platform roles' when cross: the record is in
+// another tenant), and the hash of s.ID.
+func (p *Policy) mask(s *Subject, a Action, ti int, cross bool) (uint64, uint64) {
 	if b := s.boundTo(p); b != nil {
+		if cross {
+			return b.cross[ti][a], b.hash
+		}
 		return b.allow[ti][a], b.hash
 	}
-	var m uint16
+	var m uint64
 	for _, n := range s.Roles {
-		if r := p.lookupRole(n); r != nil {
+		if r := p.lookupRole(n); r != nil && (r.platform || !cross) {
 			m |= r.allow[ti][a]
 		}
 	}
 	return m, idHash(s.ID)
+}
+
+// crosses reports whether deciding for s on a record of tenant t crosses
+// tenants: t is not the subject's, or the policy is another tenant's.
+func (p *Policy) crosses(s *Subject, t TenantID) bool {
+	return t != s.Tenant || (p != nil && p.tenant != "" && p.tenant != t)
 }
 
 // allowed is the verdict of Decide without the explanation: the fast path
@@ -131,13 +199,28 @@ func (p *Policy) allowed(s *Subject, a Action, r *Record) bool {
 		return false
 	}
 	ti := p.typeIndex(r.Ref.Type)
-	m, h := p.mask(s, a, ti)
+	m, h := p.mask(s, a, ti, p.crosses(s, r.Tenant))
 	if m == 0 {
 		return false
 	}
 	if ti == len(p.types) && strings.IndexByte(r.Ref.Type, '/') >= 0 {
 		return false // not a valid reference; named types never hold a slash
 	}
-	rel := relate(r.Ownership, s.ID, h)
-	return m&(1<<tableIndex(rel, r.Mode == SyncWithParent)) != 0
+	return tableAllows(m, r, s.ID, h, s.Reach.d)
+}
+
+// tableAllows looks up record r in table m, the allow masks of one
+// subject (id, with hash h and reach) for one action and type.
+func tableAllows(m uint64, r *Record, id UserID, h uint64, reach *reachData) bool {
+	rel := relate(r.Ownership, id, h, reach)
+	synced := r.Mode == SyncWithParent
+	i := tableIndex(rel, synced)
+	if m&(1<<i) != 0 {
+		return true
+	}
+	if m&widening(i) == 0 {
+		return false
+	}
+	rel.widen(r.Ownership, reach)
+	return m&(1<<tableIndex(rel, synced)) != 0
 }

@@ -48,12 +48,17 @@ func (r *Role) UnmarshalText(b []byte) error { return roleNames.UnmarshalText(r,
 // Entry is one user's place on a record's ownership list. Email and the
 // names are the user's details, copied from the directory so that lists can
 // be shown without a lookup; they never affect a decision.
+//
+// An entry may instead name a [Queue] that holds the record: Queue set,
+// UserID empty and Role [Owner] (see [List.Queue]).
 type Entry struct {
-	UserID    UserID `json:"user_id"`
-	Role      Role   `json:"role"`
-	Email     string `json:"email,omitempty"`
-	GivenName string `json:"given_name,omitempty"`
-	LastName  string `json:"last_name,omitempty"`
+	UserID UserID `json:"user_id,omitempty"`
+	// Queue is the queue that holds the record, for a queue's entry.
+	Queue     QueueID `json:"queue,omitempty"`
+	Role      Role    `json:"role"`
+	Email     string  `json:"email,omitempty"`
+	GivenName string  `json:"given_name,omitempty"`
+	LastName  string  `json:"last_name,omitempty"`
 }
 
 // List is a record's ownership list: at most one entry per user, in a
@@ -73,7 +78,8 @@ type List struct {
 type listData struct {
 	entries []Entry
 	keys    []uint64
-	first   int // index of the first owner, -1 if none
+	first   int     // index of the first user owner, -1 if none
+	queue   QueueID // the queue that holds the record, if any (then entries[0])
 	inline  [4]uint64
 }
 
@@ -107,6 +113,10 @@ func listOf(entries []Entry) List {
 		d.keys = make([]uint64, len(entries))
 	}
 	for i := range entries {
+		if entries[i].Queue != "" {
+			d.queue = entries[i].Queue // never matches a user: see relate
+			continue
+		}
 		d.keys[i] = keyOf(&entries[i])
 		if d.first < 0 && entries[i].Role == Owner {
 			d.first = i
@@ -129,17 +139,34 @@ func (l List) items() []Entry {
 // if any of their entries says [Owner] they are an owner ("owner wins"), and
 // details missing from the first entry are taken from later ones.
 //
-// An entry without a user id or with an invalid role is an error wrapping
-// [ErrInvalid] that names its index.
+// A queue's entry ({Queue: q, Role: Owner}) puts the record in queue q: it
+// comes first in the list, a list holds at most one, and a user owner
+// takes the record out of its queue, so a list with a user owner drops
+// its queue's entry (owner wins here too).
+//
+// An entry without a user id or with an invalid role, an entry with both a
+// user and a queue, a queue's entry whose role is not owner, and two
+// different queues are errors wrapping [ErrInvalid] that name the index.
 func NewList(entries ...Entry) (List, error) {
 	if len(entries) == 0 {
 		return List{}, nil
 	}
 	out := make([]Entry, 0, len(entries))
+	var queue Entry
+	owned := false
 	for i, e := range entries {
-		if err := checkEntry(e, fmt.Sprintf("ownership[%d]", i)); err != nil {
+		path := fmt.Sprintf("ownership[%d]", i)
+		if err := checkEntry(e, path); err != nil {
 			return List{}, err
 		}
+		if e.Queue != "" {
+			if queue.Queue != "" && queue.Queue != e.Queue {
+				return List{}, fmt.Errorf("%w: %s.queue: the record is already in queue %s; a record is in one queue at most", ErrInvalid, path, queue.Queue)
+			}
+			queue = e
+			continue
+		}
+		owned = owned || e.Role == Owner
 		j := indexOf(out, e.UserID)
 		if j < 0 {
 			out = append(out, e)
@@ -147,12 +174,26 @@ func NewList(entries ...Entry) (List, error) {
 		}
 		out[j] = merge(out[j], e)
 	}
+	if queue.Queue != "" && !owned {
+		out = slices.Insert(out, 0, Entry{Queue: queue.Queue, Role: Owner})
+	}
 	return listOf(slices.Clip(out)), nil
 }
 
-// checkEntry reports an entry without a user id or with an invalid role;
-// path names the entry in the message.
+// checkEntry reports an entry without a user id or with an invalid role,
+// and a malformed queue's entry; path names the entry in the message.
 func checkEntry(e Entry, path string) error {
+	if e.Queue != "" {
+		switch {
+		case e.UserID != "":
+			return fmt.Errorf("%w: %s: an entry names a user or a queue, not both", ErrInvalid, path)
+		case e.Role != Owner:
+			return fmt.Errorf("%w: %s.role: a queue's entry has role owner, not %v", ErrInvalid, path, e.Role)
+		case e.Email != "" || e.GivenName != "" || e.LastName != "":
+			return fmt.Errorf("%w: %s: a queue's entry has no user details", ErrInvalid, path)
+		}
+		return nil
+	}
 	if e.UserID == "" {
 		return fmt.Errorf("%w: %s.user_id: empty", ErrInvalid, path)
 	}
@@ -190,9 +231,11 @@ func merge(a, b Entry) Entry {
 	return a
 }
 
+// indexOf returns the index of user id's entry, or -1; a queue's entry is
+// no user's.
 func indexOf(entries []Entry, id UserID) int {
 	for i := range entries {
-		if entries[i].UserID == id {
+		if entries[i].UserID == id && entries[i].Queue == "" {
 			return i
 		}
 	}
@@ -228,7 +271,7 @@ func (l List) Followers() []UserID { return l.ids(Follower) }
 func (l List) ids(r Role) []UserID {
 	var out []UserID
 	for _, e := range l.items() {
-		if e.Role == r {
+		if e.Role == r && e.Queue == "" {
 			out = append(out, e.UserID)
 		}
 	}
@@ -253,9 +296,36 @@ func (l List) IsOwner(id UserID) bool {
 	return ok && r == Owner
 }
 
-// Unassigned reports whether the list has no owner. A list with only
-// followers is unassigned.
-func (l List) Unassigned() bool { return l.d == nil || l.d.first < 0 }
+// Unassigned reports whether the list has no owner: no user owner, and no
+// queue holds it. A list with only followers is unassigned. A list held by
+// a queue is not, although to the queue's members it counts as an
+// unassigned record they may claim (see [Scope]).
+func (l List) Unassigned() bool { return l.d == nil || (l.d.first < 0 && l.d.queue == "") }
+
+// Queue returns the queue that holds the record, or "" when none does.
+// A list held by a queue has no user owner.
+func (l List) Queue() QueueID {
+	if l.d == nil {
+		return ""
+	}
+	return l.d.queue
+}
+
+// InQueue returns the list of a record put in queue q: its owners are
+// removed (a queue holds records no user owns) and its followers kept.
+// q must not be empty.
+func (l List) InQueue(q QueueID) (List, error) {
+	if q == "" {
+		return l, fmt.Errorf("%w: empty queue", ErrInvalid)
+	}
+	out := []Entry{{Queue: q, Role: Owner}}
+	for _, e := range l.items() {
+		if e.Queue == "" && e.Role == Follower {
+			out = append(out, e)
+		}
+	}
+	return listOf(out), nil
+}
 
 // find returns the index of id, whose hash is h, or -1.
 func (d *listData) find(id UserID, h uint64) int {
@@ -267,10 +337,10 @@ func (d *listData) find(id UserID, h uint64) int {
 	return -1
 }
 
-// FirstOwner returns the first owner in list order, or "" if the list is
-// unassigned.
+// FirstOwner returns the first user owner in list order, or "" if the
+// list has none.
 func (l List) FirstOwner() UserID {
-	if l.Unassigned() {
+	if l.d == nil || l.d.first < 0 {
 		return ""
 	}
 	return l.d.entries[l.d.first].UserID
@@ -280,14 +350,20 @@ func (l List) FirstOwner() UserID {
 // of that user is replaced in place (so With can also demote an owner to a
 // follower), otherwise e is appended. Details e leaves empty are kept from
 // the existing entry.
+//
+// With takes user entries only (use [List.InQueue] for queues); a user
+// owner takes the record out of its queue.
 func (l List) With(e Entry) (List, error) {
-	if e.UserID == "" {
-		return l, fmt.Errorf("%w: entry without user_id", ErrInvalid)
+	if e.UserID == "" || e.Queue != "" {
+		return l, fmt.Errorf("%w: entry without user_id, or naming a queue", ErrInvalid)
 	}
 	if !e.Role.Valid() {
 		return l, fmt.Errorf("%w: entry for %s: %v is not owner or follower", ErrInvalid, e.UserID, e.Role)
 	}
 	cur := l.items()
+	if e.Role == Owner && l.Queue() != "" {
+		cur = cur[1:] // the queue's entry comes first
+	}
 	i := indexOf(cur, e.UserID)
 	if i < 0 {
 		out := make([]Entry, len(cur), len(cur)+1)
@@ -322,7 +398,7 @@ func (l List) Without(id UserID) List {
 func (l List) OwnersAdded(before List) []UserID {
 	var out []UserID
 	for _, e := range l.items() {
-		if e.Role == Owner && !before.IsOwner(e.UserID) {
+		if e.Role == Owner && e.Queue == "" && !before.IsOwner(e.UserID) {
 			out = append(out, e.UserID)
 		}
 	}
@@ -337,10 +413,13 @@ func (l List) Equal(m List) bool { return slices.Equal(l.items(), m.items()) }
 // whatever the order and the details. Two lists that are SameAccess lead
 // every decision to the same answer.
 func (l List) SameAccess(m List) bool {
-	if l.Len() != m.Len() {
+	if l.Len() != m.Len() || l.Queue() != m.Queue() {
 		return false
 	}
 	for _, e := range l.items() {
+		if e.Queue != "" {
+			continue
+		}
 		r, ok := m.RoleOf(e.UserID)
 		if !ok || r != e.Role {
 			return false
@@ -356,7 +435,13 @@ func sameEntries(l, m List) bool {
 	if l.Len() != m.Len() {
 		return false
 	}
+	if l.Queue() != m.Queue() {
+		return false
+	}
 	for _, e := range l.items() {
+		if e.Queue != "" {
+			continue
+		}
 		i := indexOf(m.items(), e.UserID)
 		if i < 0 || m.items()[i] != e {
 			return false
@@ -365,12 +450,18 @@ func sameEntries(l, m List) bool {
 	return true
 }
 
-// String formats the list as "[ann:owner bob:follower]".
+// String formats the list as "[ann:owner bob:follower]", and a queue's
+// entry as "queue=support".
 func (l List) String() string {
 	b := []byte{'['}
 	for i, e := range l.items() {
 		if i > 0 {
 			b = append(b, ' ')
+		}
+		if e.Queue != "" {
+			b = append(b, "queue="...)
+			b = append(b, e.Queue...)
+			continue
 		}
 		b = append(b, e.UserID...)
 		b = append(b, ':')

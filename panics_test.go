@@ -89,11 +89,11 @@ func wantDenied(t *testing.T, d ownership.Decision) {
 // Odd values of every enum.
 var (
 	badActions = []ownership.Action{0, 7, 200, 255}
-	badScopes  = []ownership.Scope{8, 0x80, 255}
+	badScopes  = []ownership.Scope{32, 0x80, 255}
 	badRoles   = []ownership.Role{0, 3, 255}
 	badModes   = []ownership.Mode{2, 9, 255}
 	badSources = []ownership.Source{0, 5, 255}
-	badReasons = []ownership.Reason{0, 30, 100, 255}
+	badReasons = []ownership.Reason{0, 32, 100, 255}
 	badKinds   = []ownership.EventKind{0, 12, 99, 255}
 	badOps     = []ownership.Op{9, 99, 255}
 	badNorms   = []ownership.Normalizer{3, 9, 255}

@@ -21,6 +21,12 @@ type RoleDef struct {
 	// Bypass makes the role skip ownership entirely (a super admin). It
 	// still cannot change the ownership of a record synced with its parent.
 	Bypass bool `json:"bypass,omitempty"`
+	// Platform lets the role's grants cross tenants: they apply to records
+	// of every tenant, where the subject's other roles, bypass ones
+	// included, apply only within its own tenant. A platform role is a
+	// separate, explicit grant for the operator of a multi-tenant host; a
+	// policy of one tenant ([PolicyDef.Tenant]) may not have one.
+	Platform bool `json:"platform,omitempty"`
 	// Types maps a record type, or AnyType, to the role's permissions on
 	// it.
 	Types map[string]Permissions `json:"types,omitempty"`
@@ -45,7 +51,10 @@ type RecordType struct {
 // types it declares. [Compile] builds a [Policy] from it; its JSON form is
 // the policy's.
 type PolicyDef struct {
-	Roles map[string]RoleDef `json:"roles"`
+	// Tenant, when set, makes the policy one tenant's: it decides only for
+	// subjects and records of that tenant and denies every other.
+	Tenant TenantID           `json:"tenant,omitempty"`
+	Roles  map[string]RoleDef `json:"roles"`
 	// Types declares record types, by name. A type need not be declared;
 	// declaring one's fields makes field checks on it fail closed.
 	Types map[string]RecordType `json:"types,omitempty"`
@@ -58,6 +67,7 @@ type PolicyDef struct {
 //
 // The zero Policy, and a nil *Policy, have no roles and deny everything.
 type Policy struct {
+	tenant   TenantID                       // the policy's tenant, or "" for every tenant
 	declared map[string]map[string]struct{} // the declared fields of each type that declares them
 	roles    map[string]*role
 	roleList []*role        // the roles sorted by name; scanned when short
@@ -79,11 +89,12 @@ func nameSlot(name string) uint {
 // role is the compiled form of a RoleDef: lookups on the decision path
 // touch only this struct.
 type role struct {
-	name   string
-	bypass bool
-	star   *Permissions            // the AnyType grant, or nil
-	types  map[string]*Permissions // grants for named types; nil when there are none
-	allow  []actionMasks           // per policy type index; field rules aside
+	name     string
+	bypass   bool
+	platform bool
+	star     *Permissions            // the AnyType grant, or nil
+	types    map[string]*Permissions // grants for named types; nil when there are none
+	allow    []actionMasks           // per policy type index; field rules aside
 }
 
 // grant returns the role's permissions for record type t, or nil.
@@ -105,13 +116,13 @@ func NewPolicy(roles map[string]RoleDef) (*Policy, error) {
 // Compile validates def and builds a policy from it. The definition is
 // copied: changing it afterwards does not change the policy.
 //
-// An empty role or type name, a type name with a slash, a scope outside
-// [All], a bypass role that also lists types, a declared type with an
+// An empty role or type name, a type name with a slash, an unknown scope
+// class, a platform role in one tenant's policy, a bypass role that also lists types, a declared type with an
 // empty or repeated field name, or a field rule for a field its type does
 // not declare is an error wrapping [ErrInvalid].
 func Compile(def PolicyDef) (*Policy, error) {
 	roles := def.Roles
-	p := &Policy{roles: make(map[string]*role, len(roles))}
+	p := &Policy{tenant: def.Tenant, roles: make(map[string]*role, len(roles))}
 	for _, t := range slices.Sorted(maps.Keys(def.Types)) {
 		path := "types." + t
 		if !ValidType(t) {
@@ -142,9 +153,12 @@ func Compile(def PolicyDef) (*Policy, error) {
 		if strings.TrimSpace(name) == "" {
 			return nil, strictjson.Errorf("roles", "empty role name")
 		}
-		r := &role{name: name, bypass: def.Bypass}
+		r := &role{name: name, bypass: def.Bypass, platform: def.Platform}
 		if def.Bypass && len(def.Types) > 0 {
 			return nil, strictjson.Errorf(path, "a bypass role may do everything; remove its types")
+		}
+		if def.Platform && p.tenant != "" {
+			return nil, strictjson.Errorf(path+".platform", "the policy of tenant %q cannot have a role that crosses tenants", p.tenant)
 		}
 		for _, t := range slices.Sorted(maps.Keys(def.Types)) {
 			perm := def.Types[t]
@@ -295,7 +309,7 @@ func (p *Policy) Role(name string) (RoleDef, bool) {
 	if !ok {
 		return RoleDef{}, false
 	}
-	def := RoleDef{Bypass: r.bypass}
+	def := RoleDef{Bypass: r.bypass, Platform: r.platform}
 	add := func(t string, g *Permissions) {
 		if def.Types == nil {
 			def.Types = make(map[string]Permissions)
@@ -339,6 +353,9 @@ func (p *Policy) Type(t string) (RecordType, bool) {
 // equal policy.
 func (p *Policy) Def() PolicyDef {
 	def := PolicyDef{Roles: map[string]RoleDef{}}
+	if p != nil {
+		def.Tenant = p.tenant
+	}
 	for _, n := range p.RoleNames() {
 		def.Roles[n], _ = p.Role(n)
 	}
@@ -477,11 +494,15 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		d.Reason = ReasonSynced
 		return d
 	}
-	rel := relate(r.Ownership, s.ID, idHash(s.ID))
+	cross := p.crosses(&s, r.Tenant)
+	reach := s.Reach.d
+	rel := relate(r.Ownership, s.ID, idHash(s.ID), reach)
+	rel.widen(r.Ownership, reach)
 	if rel.firstOwner >= 0 {
 		d.Owner = r.Ownership.d.entries[rel.firstOwner].UserID
 	}
-	d.Class = rel.class(a)
+	d.Queue = r.Ownership.Queue()
+	d.Class = rel.classes(a)
 	switch {
 	case rel.owner:
 		d.ListRole = Owner
@@ -492,7 +513,7 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		d.Reason = ReasonNoRoles
 		return d
 	}
-	var known, granted, fieldDenied, mayReassign bool
+	var known, granted, fieldDenied, mayReassign, platform bool
 	for _, name := range s.Roles {
 		var ro *role
 		if p != nil {
@@ -502,6 +523,10 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 			continue
 		}
 		known = true
+		if cross && !ro.platform {
+			continue // only a platform role crosses tenants
+		}
+		platform = platform || ro.platform
 		if ro.bypass {
 			d.Allowed, d.Reason, d.DecidingRole = true, ReasonBypass, name
 			return d
@@ -511,15 +536,17 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 			continue
 		}
 		granted = true
+		var sc Scope
 		switch a {
 		case View, Update, Delete:
-			d.Scope |= g.scope(a)
+			sc = g.scope(a)
 		case Reassign:
 			if g.Reassign {
 				mayReassign = true
-				d.Scope |= g.Update
+				sc = g.Update
 			}
 		}
+		d.Scope |= sc
 		if !roleAllows(false, g, a, rel, synced) {
 			continue
 		}
@@ -529,12 +556,14 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 				fs = fr.Update
 			}
 			d.FieldScope |= fs
-			if !fs.Has(d.Class) {
+			if !fs.reaches(d.Class) {
 				fieldDenied = true
 				continue
 			}
+			sc &= fs
 		}
 		d.Allowed, d.DecidingRole = true, name
+		d.Via = lowestClass(sc & d.Class)
 		switch a {
 		case Claim:
 			d.Reason = ReasonClaimable
@@ -547,9 +576,18 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		}
 		return d
 	}
-	d.Reason = denial(a, rel, known, granted, fieldDenied, mayReassign)
+	if known && cross && !platform {
+		d.Reason, d.Tenant = ReasonOtherTenant, r.Tenant
+		return d
+	}
+	d.Reason = denial(a, rel, d.Queue, known, granted, fieldDenied, mayReassign)
 	return d
 }
+
+// lowestClass returns the first class of c in the order Own, Unassigned,
+// Others, Teammates, Reports: the class through which a scope reached a record,
+// the widest first.
+func lowestClass(c Scope) Scope { return c & -c }
 
 // declares reports whether field may be asked about on records of type t:
 // t declares it, or t declares no fields.
@@ -568,12 +606,14 @@ func (p *Policy) declares(t, field string) bool {
 // denial picks the reason of a denial once every role has been looked at:
 // the most specific rule that failed, so that the explanation names the
 // change that would help.
-func denial(a Action, rel relation, known, granted, fieldDenied, mayReassign bool) Reason {
+func denial(a Action, rel relation, queue QueueID, known, granted, fieldDenied, mayReassign bool) Reason {
 	switch {
 	case !known:
 		return ReasonUnknownRole
 	case !granted:
 		return ReasonNoGrant
+	case a == Claim && rel.assigned && queue != "":
+		return ReasonNotQueueMember
 	case a == Claim && rel.assigned:
 		return ReasonAlreadyAssigned
 	case a == Claim:
@@ -614,11 +654,14 @@ func decodeScope(d *strictjson.Decoder, raw json.RawMessage, path string) Scope 
 // what it reports.
 func decodePolicyDef(d *strictjson.Decoder, raw json.RawMessage) PolicyDef {
 	const path = ""
-	m := d.Object(raw, path, "roles", "types")
+	m := d.Object(raw, path, "tenant", "roles", "types")
 	if m == nil {
 		return PolicyDef{}
 	}
 	var pd PolicyDef
+	if m["tenant"] != nil {
+		pd.Tenant = TenantID(d.String(m["tenant"], "tenant"))
+	}
 	if m["types"] != nil {
 		tp := strictjson.Sub(path, "types")
 		tm := d.Object(m["types"], tp)
@@ -651,11 +694,11 @@ func decodePolicyDef(d *strictjson.Decoder, raw json.RawMessage) PolicyDef {
 		if strings.TrimSpace(name) == "" {
 			d.Errorf(rolesPath, "empty role name")
 		}
-		o := d.Object(rm[name], rp, "bypass", "types")
+		o := d.Object(rm[name], rp, "bypass", "platform", "types")
 		if o == nil {
 			continue
 		}
-		def := RoleDef{Bypass: d.Bool(o["bypass"], strictjson.Sub(rp, "bypass"))}
+		def := RoleDef{Bypass: d.Bool(o["bypass"], strictjson.Sub(rp, "bypass")), Platform: d.Bool(o["platform"], strictjson.Sub(rp, "platform"))}
 		if o["types"] != nil {
 			tp := strictjson.Sub(rp, "types")
 			tm := d.Object(o["types"], tp)

@@ -399,8 +399,8 @@ func TestNewPolicyErrors(t *testing.T) {
 		{"empty type", map[string]RoleDef{"a": {Types: map[string]Permissions{"": {}}}}, "roles.a.types"},
 		{"type with slash", map[string]RoleDef{"a": {Types: map[string]Permissions{"x/y": {}}}}, "roles.a.types"},
 		{"type with star", map[string]RoleDef{"a": {Types: map[string]Permissions{"x*": {}}}}, "roles.a.types"},
-		{"bad scope", map[string]RoleDef{"a": {Types: map[string]Permissions{"x": {View: 8}}}}, "roles.a.types.x.view"},
-		{"bad field scope", map[string]RoleDef{"a": {Types: map[string]Permissions{"x": {Fields: map[string]FieldRule{"f": {Update: 9}}}}}}, "roles.a.types.x.fields.f"},
+		{"bad scope", map[string]RoleDef{"a": {Types: map[string]Permissions{"x": {View: 32}}}}, "roles.a.types.x.view"},
+		{"bad field scope", map[string]RoleDef{"a": {Types: map[string]Permissions{"x": {Fields: map[string]FieldRule{"f": {Update: 33}}}}}}, "roles.a.types.x.fields.f"},
 		{"empty field name", map[string]RoleDef{"a": {Types: map[string]Permissions{"x": {Fields: map[string]FieldRule{"": {}}}}}}, "fields"},
 	}
 	for _, c := range cases {

@@ -2,6 +2,7 @@ package ownership
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -19,9 +20,13 @@ const (
 	OpNot                  // Args[0] does not match
 	OpAnd                  // every Arg matches
 	OpOr                   // some Arg matches
+	OpOwnedByAny           // one of Cond.Users is an owner
+	OpInQueue              // one of Cond.Queues holds the record
+	OpQueued               // some queue holds the record
+	OpTenant               // the record belongs to Cond.Tenant
 )
 
-var opName = [...]string{"none", "all", "owned_by", "followed_by", "unassigned", "synced", "not", "and", "or"}
+var opName = [...]string{"none", "all", "owned_by", "followed_by", "unassigned", "synced", "not", "and", "or", "owned_by_any", "in_queue", "queued", "tenant"}
 
 // String returns the operator's name, as used in [Cond.String].
 func (o Op) String() string {
@@ -35,13 +40,17 @@ func (o Op) String() string {
 // evaluate in memory with [Cond.Match] or translate to a query language (the
 // SQL store turns it into a parameterised WHERE clause).
 //
-// Build conditions with [OwnedBy], [FollowedBy], [IsUnassigned],
-// [IsSynced], [Not], [And] and [Or], which keep the tree simplified. The
-// zero Cond matches nothing.
+// Build conditions with [OwnedBy], [FollowedBy], [OwnedByAny],
+// [IsUnassigned], [InQueue], [IsQueued], [InTenant], [IsSynced], [Not],
+// [And] and [Or], which keep the tree simplified. The zero Cond matches
+// nothing.
 type Cond struct {
-	Op   Op
-	User UserID // for OpOwnedBy and OpFollowedBy
-	Args []Cond // for OpNot (one), OpAnd and OpOr
+	Op     Op
+	User   UserID    // for OpOwnedBy and OpFollowedBy
+	Users  []UserID  // for OpOwnedByAny; empty matches nothing
+	Queues []QueueID // for OpInQueue; empty matches nothing
+	Tenant TenantID  // for OpTenant
+	Args   []Cond    // for OpNot (one), OpAnd and OpOr
 }
 
 var (
@@ -61,8 +70,33 @@ func OwnedBy(u UserID) Cond { return Cond{Op: OpOwnedBy, User: u} }
 // FollowedBy returns the condition "u is a follower" (and not an owner).
 func FollowedBy(u UserID) Cond { return Cond{Op: OpFollowedBy, User: u} }
 
-// IsUnassigned returns the condition "the record has no owner".
+// IsUnassigned returns the condition "the record has no owner": no user
+// owner, and no queue holds it ([List.Unassigned]).
 func IsUnassigned() Cond { return Cond{Op: OpUnassigned} }
+
+// OwnedByAny returns the condition "one of users is an owner"; with no
+// users it matches nothing. The users are copied.
+func OwnedByAny(users ...UserID) Cond {
+	if len(users) == 0 {
+		return condNone
+	}
+	return Cond{Op: OpOwnedByAny, Users: slices.Clone(users)}
+}
+
+// InQueue returns the condition "one of queues holds the record"; with no
+// queues it matches nothing. The queues are copied.
+func InQueue(queues ...QueueID) Cond {
+	if len(queues) == 0 {
+		return condNone
+	}
+	return Cond{Op: OpInQueue, Queues: slices.Clone(queues)}
+}
+
+// IsQueued returns the condition "a queue holds the record".
+func IsQueued() Cond { return Cond{Op: OpQueued} }
+
+// InTenant returns the condition "the record belongs to tenant t".
+func InTenant(t TenantID) Cond { return Cond{Op: OpTenant, Tenant: t} }
 
 // IsSynced returns the condition "the record is synced with its parent".
 func IsSynced() Cond { return Cond{Op: OpSynced} }
@@ -136,6 +170,20 @@ func (c *Cond) match(r *Record) bool {
 		return ok && role == Follower
 	case OpUnassigned:
 		return r.Ownership.Unassigned()
+	case OpOwnedByAny:
+		for _, u := range c.Users {
+			if r.Ownership.IsOwner(u) {
+				return true
+			}
+		}
+		return false
+	case OpInQueue:
+		q := r.Ownership.Queue()
+		return q != "" && slices.Contains(c.Queues, q)
+	case OpQueued:
+		return r.Ownership.Queue() != ""
+	case OpTenant:
+		return r.Tenant == c.Tenant
 	case OpSynced:
 		return r.Mode == SyncWithParent
 	case OpNot:
@@ -169,6 +217,12 @@ func (c Cond) format(b *strings.Builder) {
 	switch c.Op {
 	case OpOwnedBy, OpFollowedBy:
 		fmt.Fprintf(b, "(%q)", c.User)
+	case OpOwnedByAny:
+		formatList(b, c.Users)
+	case OpInQueue:
+		formatList(b, c.Queues)
+	case OpTenant:
+		fmt.Fprintf(b, "(%q)", c.Tenant)
 	case OpNot, OpAnd, OpOr:
 		b.WriteByte('(')
 		for i, a := range c.Args {
@@ -179,6 +233,22 @@ func (c Cond) format(b *strings.Builder) {
 		}
 		b.WriteByte(')')
 	}
+}
+
+// formatList writes ("a", "b"), or (... and n more) past ten ids.
+func formatList[T ~string](b *strings.Builder, ids []T) {
+	b.WriteByte('(')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i == 10 {
+			fmt.Fprintf(b, "... and %d more", len(ids)-i)
+			break
+		}
+		fmt.Fprintf(b, "%q", id)
+	}
+	b.WriteByte(')')
 }
 
 // Predicate selects the records of one type that a subject may reach with
@@ -196,139 +266,206 @@ func (c Cond) format(b *strings.Builder) {
 type Predicate struct {
 	typ  string // the record type; records of other types never match
 	cond Cond   // the ownership condition
+	// tenant confines the predicate to one tenant's records, unless
+	// anyTenant: then cond says which tenants (a platform role).
+	tenant    TenantID
+	anyTenant bool
 
-	// user and table are the compiled form: the answer at each tableIndex
-	// for user, the union of the subject's allow masks. Set only by Filter;
-	// a Predicate built by hand is matched through Cond.
+	// The compiled form, set only by Filter: the answers at each
+	// tableIndex for user (with reach), the union of the subject's allow
+	// masks within its tenant (table) and across tenants (cross). A
+	// Predicate built by hand is matched through Cond.
 	user     UserID
 	hash     uint64 // idHash(user)
-	table    uint16
+	reach    *reachData
+	table    uint64
+	cross    uint64
+	policy   TenantID // the policy's tenant, or ""
 	compiled bool
 }
 
-// Match reports whether r is of the predicate's type and satisfies its
-// condition. For a predicate returned by [Policy.Filter], Match(r) equals
-// Decide(subject, action, r).Allowed for every record r of that type, and
-// it does not allocate. A record with an invalid Ref or an out-of-range
-// Mode never matches.
+// Match reports whether r is of the predicate's type and tenant and
+// satisfies its condition. For a predicate returned by [Policy.Filter],
+// Match(r) equals Decide(subject, action, r).Allowed for every record r
+// of that type, and it does not allocate. A record with an invalid Ref or
+// an out-of-range Mode never matches.
 func (p Predicate) Match(r Record) bool {
 	if r.Ref.Type != p.typ || r.Ref.ID == "" || r.Mode > SyncWithParent {
+		return false
+	}
+	if !p.anyTenant && r.Tenant != p.tenant {
 		return false
 	}
 	if !p.compiled {
 		return r.Ref.Valid() && p.cond.match(&r)
 	}
 	// Filter compiles only for valid types, so r.Ref is valid here.
-	rel := relate(r.Ownership, p.user, p.hash)
-	return p.table&(1<<tableIndex(rel, r.Mode == SyncWithParent)) != 0
+	m := p.table
+	if r.Tenant != p.tenant || (p.policy != "" && p.policy != r.Tenant) {
+		m = p.cross
+	}
+	return m != 0 && tableAllows(m, &r, p.user, p.hash, p.reach)
 }
 
 // NewPredicate returns the predicate that selects the records of
-// recordType that satisfy c. Match evaluates c itself; [Policy.Filter]
-// returns the compiled form of the policy's condition instead.
+// recordType that satisfy c, in every tenant (c may name them with
+// [InTenant]). Match evaluates c itself; [Policy.Filter] returns the
+// compiled form of the policy's condition instead.
 func NewPredicate(recordType string, c Cond) Predicate {
-	return Predicate{typ: recordType, cond: c}
+	return Predicate{typ: recordType, cond: c, anyTenant: true}
 }
 
 // Type returns the record type the predicate applies to; records of other
 // types never match.
 func (p Predicate) Type() string { return p.typ }
 
+// Tenant returns the tenant the predicate is confined to, and true; or ""
+// and false when it spans tenants, when its condition says which (a
+// subject with a platform role, or a predicate built by [NewPredicate]).
+// A host that translates the predicate to a query must apply both its
+// type and its tenant, as it applies its condition.
+func (p Predicate) Tenant() (TenantID, bool) { return p.tenant, !p.anyTenant }
+
 // Cond returns the ownership condition, for hosts that translate it to a
 // query.
 func (p Predicate) Cond() Cond { return p.cond }
 
-// String formats the predicate as "contact: or(...)".
-func (p Predicate) String() string { return p.typ + ": " + p.cond.String() }
+// String formats the predicate as "contact: or(...)", and one confined to
+// a tenant as "contact@acme: or(...)".
+func (p Predicate) String() string {
+	if !p.anyTenant && p.tenant != "" {
+		return p.typ + "@" + string(p.tenant) + ": " + p.cond.String()
+	}
+	return p.typ + ": " + p.cond.String()
+}
 
 // Filter returns the predicate that selects the records of recordType that
 // s may reach with action a. Hosts use it to filter lists: compile it once
 // per request, then call [Predicate.Match] per record, or translate
-// [Predicate.Cond] to their query language.
+// [Predicate.Type], [Predicate.Tenant] and [Predicate.Cond] to their query
+// language.
 //
 // Field-level rules do not apply to filters: a list shows records, and
 // fields are checked with [Policy.DecideField] when shown.
 func (p *Policy) Filter(s Subject, a Action, recordType string) Predicate {
-	pred := Predicate{typ: recordType, cond: p.cond(s, a, recordType)}
+	cond, cross := p.cond(s, a, recordType)
+	pred := Predicate{typ: recordType, cond: cond, tenant: s.Tenant, anyTenant: cross}
 	if p == nil || !a.Valid() || s.ID == "" || strings.Contains(recordType, "/") || recordType == "" {
 		return pred
 	}
-	pred.table, pred.hash = p.mask(&s, a, p.typeIndex(recordType))
-	pred.user, pred.compiled = s.ID, true
+	ti := p.typeIndex(recordType)
+	pred.table, pred.hash = p.mask(&s, a, ti, p.tenant != "" && p.tenant != s.Tenant)
+	pred.cross, _ = p.mask(&s, a, ti, true)
+	pred.user, pred.reach, pred.policy, pred.compiled = s.ID, s.Reach.d, p.tenant, true
 	return pred
 }
 
 // cond builds the condition for Filter, following the decision rules role
-// by role.
-func (p *Policy) cond(s Subject, a Action, t string) Cond {
+// by role, and reports whether it spans tenants (the subject has a
+// platform role); otherwise it holds within the subject's tenant.
+func (p *Policy) cond(s Subject, a Action, t string) (Cond, bool) {
 	if p == nil || !a.Valid() || s.ID == "" || t == "" || strings.Contains(t, "/") {
-		return condNone
+		return condNone, false
+	}
+	if p.tenant != "" && p.tenant != s.Tenant {
+		return condNone, false // a tenant's policy, and a subject of another
 	}
 	notSynced := Not(IsSynced())
-	var alts []Cond
+	var alts, platform []Cond
 	for _, name := range s.Roles {
 		ro := p.roles[name]
 		if ro == nil {
 			continue
 		}
-		if ro.bypass {
-			if a.changesOwnership() {
-				alts = append(alts, notSynced)
-			} else {
-				alts = append(alts, condAll)
-			}
+		var c Cond
+		switch g := ro.grant(t); {
+		case ro.bypass && a.changesOwnership():
+			c = notSynced
+		case ro.bypass:
+			c = condAll
+		case g == nil:
 			continue
-		}
-		g := ro.grant(t)
-		if g == nil {
-			continue
-		}
-		switch a {
-		case View, Update, Delete:
-			alts = append(alts, scopeCond(g.scope(a), a, s.ID))
-		case Claim:
-			if g.Claim {
-				alts = append(alts, And(IsUnassigned(), notSynced))
+		default:
+			switch a {
+			case View, Update, Delete:
+				c = scopeCond(g.scope(a), a, s.ID, s.Reach)
+			case Claim:
+				if !g.Claim {
+					continue
+				}
+				c = And(unassignedFor(s.Reach), notSynced)
+			case Reassign:
+				if !g.Reassign {
+					continue
+				}
+				c = And(scopeCond(g.Update, Update, s.ID, s.Reach), notSynced)
+			case ManageOwnership:
+				c = And(OwnedBy(s.ID), notSynced)
 			}
-		case Reassign:
-			if g.Reassign {
-				alts = append(alts, And(scopeCond(g.Update, Update, s.ID), notSynced))
-			}
-		case ManageOwnership:
-			alts = append(alts, And(OwnedBy(s.ID), notSynced))
+		}
+		alts = append(alts, c)
+		if ro.platform {
+			platform = append(platform, c)
 		}
 	}
-	return Or(alts...)
+	if len(platform) == 0 {
+		return Or(alts...), false
+	}
+	return Or(append([]Cond{And(InTenant(s.Tenant), Or(alts...))}, platform...)...), true
+}
+
+// unassignedFor is the condition "the record is in the Unassigned class
+// for a subject with reach": no owner, or held by one of its queues.
+func unassignedFor(reach Reach) Cond {
+	if reach.d == nil || len(reach.d.queues) == 0 {
+		return IsUnassigned()
+	}
+	return Or(IsUnassigned(), InQueue(reach.d.queues...))
 }
 
 // scopeCond is the condition "the record's class for u and a is in sc",
 // in its simplest form: when Own is in the scope, "unassigned and not own"
 // is just "unassigned", and likewise for Others.
-func scopeCond(sc Scope, a Action, u UserID) Cond {
+func scopeCond(sc Scope, a Action, u UserID, reach Reach) Cond {
 	own := OwnedBy(u)
 	if a == View {
 		own = Or(OwnedBy(u), FollowedBy(u))
 	}
+	unassigned := unassignedFor(reach)
+	var parts []Cond
 	switch sc & All {
 	case None:
-		return condNone
 	case All:
 		return condAll
 	case Own:
-		return own
+		parts = append(parts, own)
 	case Own | Unassigned:
-		return Or(own, IsUnassigned())
+		parts = append(parts, own, unassigned)
 	case Own | Others:
-		return Or(own, Not(IsUnassigned()))
+		parts = append(parts, own, Not(unassigned))
 	case Unassigned | Others:
 		return Not(own)
 	case Others:
-		return And(Not(IsUnassigned()), Not(own))
+		parts = append(parts, And(Not(unassigned), Not(own)))
+	case Unassigned:
+		// Only for View can the subject be on an unassigned record's list
+		// (as a follower), which puts it in Own.
+		if a == View {
+			parts = append(parts, And(unassigned, Not(own)))
+		} else {
+			parts = append(parts, unassigned)
+		}
 	}
-	// Unassigned alone. Only for View can the subject be on an unassigned
-	// record's list (as a follower), which puts it in Own.
-	if a == View {
-		return And(IsUnassigned(), Not(own))
+	if sc&Others == 0 && reach.d != nil {
+		// Teammates and Reports narrow Others: owned by one of them, and
+		// not by the subject (an owner of one of the subject's records
+		// makes it Own, whoever else owns it).
+		if sc&Teammates != 0 && len(reach.d.team) > 0 {
+			parts = append(parts, And(OwnedByAny(reach.Teammates()...), Not(own)))
+		}
+		if sc&Reports != 0 && len(reach.d.reports) > 0 {
+			parts = append(parts, And(OwnedByAny(reach.Reports()...), Not(own)))
+		}
 	}
-	return IsUnassigned()
+	return Or(parts...)
 }

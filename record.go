@@ -113,4 +113,6 @@ type Record struct {
 	// Fields holds named values of the record, used by field-matched
 	// ownership. It may be nil.
 	Fields map[string]string
+	// Tenant is the tenant the record belongs to; see [TenantID].
+	Tenant TenantID
 }

@@ -11,12 +11,21 @@ import (
 )
 
 // Scope is a set of record classes that an action may reach. A record
-// falls in exactly one class for a given subject and action:
+// falls in exactly one of the first three classes for a given subject and
+// action:
 //
 //   - [Own]: the subject is an owner of the record (for [View], an owner or
 //     a follower);
-//   - [Unassigned]: otherwise, when the record has no owner;
-//   - [Others]: otherwise (someone else owns it).
+//   - [Unassigned]: otherwise, when the record has no owner, or is held
+//     by a queue the subject is a member of;
+//   - [Others]: otherwise (someone else, or a queue the subject is not a
+//     member of, owns it).
+//
+// Two classes narrow Others, for a subject with a [Reach]: a record in
+// Others is also in [Teammates] when one of its owners is in the subject's
+// teams (HubSpot's "team only" view), and in [Reports] when one of its
+// owners is below the subject in the manager hierarchy (Salesforce's role
+// hierarchy). A scope reaches a record when it holds one of its classes.
 //
 // Scopes combine with |. The zero Scope is [None], which reaches nothing.
 type Scope uint8
@@ -26,13 +35,23 @@ const (
 	Own Scope = 1 << iota
 	Unassigned
 	Others
+	// Teammates: owned by another user in the subject's teams (for a
+	// team's managers, also in the teams below it).
+	Teammates
+	// Reports: owned by another user below the subject in the manager
+	// hierarchy, directly or through others.
+	Reports
 )
 
 // Named scopes.
 const (
 	None Scope = 0
-	All  Scope = Own | Unassigned | Others
+	// All reaches every record; Teammates and Reports are parts of Others.
+	All Scope = Own | Unassigned | Others
 )
+
+// every is the union of every class.
+const every = All | Teammates | Reports
 
 // Owned is [Own] under a second name.
 //
@@ -43,13 +62,16 @@ const Owned = Own
 // Has reports whether s includes every class of c.
 func (s Scope) Has(c Scope) bool { return s&c == c && c != 0 }
 
-// Valid reports whether s holds only the three classes.
-func (s Scope) Valid() bool { return s&^All == 0 }
+// Valid reports whether s holds only the five classes.
+func (s Scope) Valid() bool { return s&^every == 0 }
 
-var className = [...]string{"own", "unassigned", "others"}
+// reaches reports whether s holds one of the classes c.
+func (s Scope) reaches(c Scope) bool { return s&c != 0 }
+
+var className = [...]string{"own", "unassigned", "others", "teammates", "reports"}
 
 // String returns "None", "Owned", "All", or the classes joined by "|", as
-// in "Own|Unassigned". It is the form used in explanations.
+// in "Own|Unassigned" or "Own|Teammates". It is the form used in explanations.
 func (s Scope) String() string {
 	switch s {
 	case None:
@@ -75,13 +97,14 @@ func (s Scope) String() string {
 }
 
 // ParseScope parses the text form of a scope, exactly as spelled: "none",
-// "own" (or "owned"), "unassigned", "others", "all", or class names joined
-// by "|" or "," such as "own|unassigned". Names are lower case and take no
+// "own" (or "owned"), "unassigned", "others", "teammates", "reports", "all",
+// or class names joined by "|" or "," such as "own|unassigned" or
+// "own|teammates|reports". Names are lower case and take no
 // spaces: "Own", " own" and "own, others" are errors, so that a policy
 // file has one spelling of each scope.
 func ParseScope(text string) (Scope, error) {
 	if text == "" {
-		return 0, fmt.Errorf("%w: empty scope: want none, own, unassigned, others, all or a union such as own|unassigned", ErrInvalid)
+		return 0, fmt.Errorf("%w: empty scope: want none, own, unassigned, others, teammates, reports, all or a union such as own|unassigned", ErrInvalid)
 	}
 	var s Scope
 	for _, part := range strings.Split(strings.ReplaceAll(text, ",", "|"), "|") {
@@ -104,15 +127,20 @@ func parseScopeName(n string) (Scope, error) {
 		return Unassigned, nil
 	case "others":
 		return Others, nil
+	case "teammates":
+		return Teammates, nil
+	case "reports":
+		return Reports, nil
 	case "all":
 		return All, nil
 	}
-	return 0, fmt.Errorf("unknown class %q: want none, own, unassigned, others or all", n)
+	return 0, fmt.Errorf("unknown class %q: want none, own, unassigned, others, teammates, reports or all", n)
 }
 
 // MarshalJSON encodes None, Own and All and single classes as a string
-// ("none", "own", "all", "unassigned", "others") and other unions as an
-// array of class names (["own","unassigned"]).
+// ("none", "own", "all", "unassigned", "others", "teammates",
+// "reports") and
+// other unions as an array of class names (["own","unassigned"]).
 func (s Scope) MarshalJSON() ([]byte, error) {
 	if !s.Valid() {
 		return nil, fmt.Errorf("%w: cannot encode %v", ErrInvalid, s)

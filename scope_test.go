@@ -36,7 +36,8 @@ func TestScopeString(t *testing.T) {
 	for s, want := range map[Scope]string{
 		None: "None", Own: "Owned", All: "All", Unassigned: "Unassigned", Others: "Others",
 		Own | Unassigned: "Own|Unassigned", Unassigned | Others: "Unassigned|Others", Own | Others: "Own|Others",
-		Scope(8): "Scope(0x8)",
+		Scope(32):           "Scope(0x20)",
+		Teammates | Reports: "Teammates|Reports",
 	} {
 		if got := s.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", s, got, want)
@@ -67,7 +68,7 @@ func TestScopeJSON(t *testing.T) {
 			t.Errorf("Unmarshal(%s) accepted %v", bad, s)
 		}
 	}
-	if _, err := json.Marshal(Scope(16)); err == nil {
+	if _, err := json.Marshal(Scope(32)); err == nil {
 		t.Error("Marshal of an invalid scope succeeded")
 	}
 }

@@ -5,8 +5,9 @@ import (
 	"unsafe"
 )
 
-// Subject is the user asking: an id and the names of their roles in the
-// policy. A Subject without an id is denied everything.
+// Subject is the user asking: an id, the names of their roles in the
+// policy, their tenant and their [Reach] in the organisation. A Subject
+// without an id is denied everything.
 //
 // A Subject literal works with every method of [Policy]. A Subject returned
 // by [Policy.Bind] has its roles resolved once, which makes checks faster;
@@ -14,18 +15,27 @@ import (
 type Subject struct {
 	ID    UserID
 	Roles []string
+	// Tenant is the subject's tenant: records of other tenants are out of
+	// its reach, except through a platform role ([RoleDef.Platform]).
+	Tenant TenantID
+	// Reach holds the users whose records are in its Team and Reports
+	// classes and the queues it is a member of; see [Org.Subject].
+	Reach Reach
 
 	b *binding // set by Policy.Bind; nil for a literal
 }
 
 // binding is a subject's roles resolved against one policy.
 type binding struct {
-	p     *Policy
-	slots **role // p's role table when bound: a zero Policy decoded in place afterwards has another
-	id    UserID
-	names []string // a private copy of the roles bound, to detect changes
-	hash  uint64   // idHash(id)
-	allow []actionMasks
+	p      *Policy
+	slots  **role // p's role table when bound: a zero Policy decoded in place afterwards has another
+	id     UserID
+	tenant TenantID
+	reach  *reachData
+	names  []string // a private copy of the roles bound, to detect changes
+	hash   uint64   // idHash(id)
+	allow  []actionMasks
+	cross  []actionMasks // the platform roles' masks: what crosses tenants
 }
 
 // Bind returns a copy of s with its roles resolved against p, so that
@@ -43,11 +53,11 @@ func (p *Policy) Bind(s Subject) Subject {
 		return s
 	}
 	names := slices.Clone(s.Roles)
-	out := Subject{ID: s.ID, Roles: slices.Clone(names)}
+	out := Subject{ID: s.ID, Roles: slices.Clone(names), Tenant: s.Tenant, Reach: s.Reach}
 	if p == nil {
 		return out
 	}
-	b := &binding{p: p, slots: unsafe.SliceData(p.slots), id: s.ID, names: names, hash: idHash(s.ID), allow: make([]actionMasks, len(p.types)+1)}
+	b := &binding{p: p, slots: unsafe.SliceData(p.slots), id: s.ID, tenant: s.Tenant, reach: s.Reach.d, names: names, hash: idHash(s.ID), allow: make([]actionMasks, len(p.types)+1), cross: make([]actionMasks, len(p.types)+1)}
 	for _, n := range names {
 		r := p.lookupRole(n)
 		if r == nil {
@@ -56,6 +66,9 @@ func (p *Policy) Bind(s Subject) Subject {
 		for ti := range b.allow {
 			for a := range b.allow[ti] {
 				b.allow[ti][a] |= r.allow[ti][a]
+				if r.platform {
+					b.cross[ti][a] |= r.allow[ti][a]
+				}
 			}
 		}
 	}
@@ -68,7 +81,7 @@ func (p *Policy) Bind(s Subject) Subject {
 // so the comparisons stop at the pointers.
 func (s *Subject) boundTo(p *Policy) *binding {
 	b := s.b
-	if b == nil || b.p != p || b.slots != unsafe.SliceData(p.slots) || b.id != s.ID || len(s.Roles) != len(b.names) {
+	if b == nil || b.p != p || b.slots != unsafe.SliceData(p.slots) || b.id != s.ID || b.tenant != s.Tenant || b.reach != s.Reach.d || len(s.Roles) != len(b.names) {
 		return nil
 	}
 	for i, n := range b.names {

@@ -24,6 +24,14 @@ type User struct {
 	Skills []string `json:"skills,omitempty"`
 	// Fields holds further named values (team, territory...).
 	Fields map[string]string `json:"fields,omitempty"`
+	// Tenant is the tenant the user belongs to; see [TenantID].
+	Tenant TenantID `json:"tenant,omitempty"`
+	// Teams are the user's teams, the main one first; see [Team].
+	Teams []TeamID `json:"teams,omitempty"`
+	// Manager is the user's manager in the hierarchy, or "".
+	Manager UserID `json:"manager,omitempty"`
+	// Queues are the queues the user is a member of; see [Queue].
+	Queues []QueueID `json:"queues,omitempty"`
 }
 
 // Field returns the value of the named field: "id", "login", "email",
@@ -63,11 +71,17 @@ func (u User) Clone() User {
 	u.Roles = slices.Clone(u.Roles)
 	u.Skills = slices.Clone(u.Skills)
 	u.Fields = maps.Clone(u.Fields)
+	u.Teams = slices.Clone(u.Teams)
+	u.Queues = slices.Clone(u.Queues)
 	return u
 }
 
-// Subject returns the user as the subject of decisions.
-func (u User) Subject() Subject { return Subject{ID: u.ID, Roles: slices.Clone(u.Roles)} }
+// Subject returns the user as the subject of decisions, in its tenant.
+// Its [Reach] holds the user's queues only: [Org.Subject] adds its teams
+// and reports.
+func (u User) Subject() Subject {
+	return Subject{ID: u.ID, Roles: slices.Clone(u.Roles), Tenant: u.Tenant, Reach: NewReach(nil, nil, u.Queues)}
+}
 
 // Entry returns an ownership entry for the user with role r, carrying the
 // user's details.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 )
 
 // Access is the answer of [Policy.Who]: for one record and action, every
@@ -22,14 +23,50 @@ type Access struct {
 // the users Decide allows) and splits the decisions. Each allowed
 // decision's [Decision.Basis] names what grants the access.
 //
+// Each user is decided as the subject [User.Subject] makes of it: in its
+// tenant, with its queues, but without teams or a hierarchy, which need
+// an organisation: [Org.Who] answers with them.
+//
 // The answer is never partial: an error from users, or a context that
 // ends, returns that error and no Access. A directory that cannot list its
 // users (no [UserLister]) is an error wrapping [ErrInvalid].
 func (p *Policy) Who(ctx context.Context, users iter.Seq2[User, error], a Action, r Record) (Access, error) {
-	var acc Access
 	if users == nil {
 		return Access{}, fmt.Errorf("%w: Who: no users to ask about", ErrInvalid)
 	}
+	return p.who(ctx, users, a, r, nil, nil)
+}
+
+// who is Who with the users whose reach holds r's owners as teammates
+// (team) and as reports (reports); nil sets are empty.
+func (p *Policy) who(ctx context.Context, users iter.Seq2[User, error], a Action, r Record, team, reports map[UserID]bool) (Access, error) {
+	// A subject's reach matters to a decision only through r's owners and
+	// queue, so every user is decided with one of eight shared reaches:
+	// the owners as teammates or not, as reports or not, and r's queue as
+	// theirs or not. The decision is the one its full reach gives.
+	var owners []UserID
+	for e := range r.Ownership.All() {
+		if e.Role == Owner && e.Queue == "" {
+			owners = append(owners, e.UserID)
+		}
+	}
+	q := r.Ownership.Queue()
+	var shared [8]Reach
+	for k := range shared {
+		var t, rep []UserID
+		var qs []QueueID
+		if k&1 != 0 {
+			t = owners
+		}
+		if k&2 != 0 {
+			rep = owners
+		}
+		if k&4 != 0 && q != "" {
+			qs = []QueueID{q}
+		}
+		shared[k] = NewReach(t, rep, qs)
+	}
+	var acc Access
 	for u, err := range users {
 		if err != nil {
 			return Access{}, wrapf(err, "listing the users for %s", r.Ref)
@@ -37,7 +74,18 @@ func (p *Policy) Who(ctx context.Context, users iter.Seq2[User, error], a Action
 		if err := ctx.Err(); err != nil {
 			return Access{}, err
 		}
-		d := p.Decide(Subject{ID: u.ID, Roles: u.Roles}, a, r) // Decide keeps nothing: no copy of the roles
+		k := 0
+		if team[u.ID] {
+			k |= 1
+		}
+		if reports[u.ID] {
+			k |= 2
+		}
+		if q != "" && slices.Contains(u.Queues, q) {
+			k |= 4
+		}
+		// Decide keeps nothing: no copy of the roles.
+		d := p.Decide(Subject{ID: u.ID, Roles: u.Roles, Tenant: u.Tenant, Reach: shared[k]}, a, r)
 		if d.Allowed {
 			acc.Allowed = append(acc.Allowed, d)
 		} else {
@@ -45,6 +93,55 @@ func (p *Policy) Who(ctx context.Context, users iter.Seq2[User, error], a Action
 		}
 	}
 	return acc, nil
+}
+
+// Who answers "who may do a to r, and why" over every user of the
+// organisation, as [Policy.Who] does, with each user's teams, hierarchy
+// and queues: Allowed holds exactly the users u for which
+// p.Decide(o.Subject(u), a, r) allows, and [Decision.Basis] says whether
+// through their teammates, their reports or their queue. It works from
+// r's owners up (their teams' members and managers, their managers), so
+// it does not compute every user's reach.
+func (o *Org) Who(ctx context.Context, p *Policy, a Action, r Record) (Access, error) {
+	if o == nil {
+		return Access{}, fmt.Errorf("%w: Who: no organisation", ErrInvalid)
+	}
+	team, reports := map[UserID]bool{}, map[UserID]bool{}
+	for e := range r.Ownership.All() {
+		if e.Role != Owner || e.Queue != "" {
+			continue
+		}
+		owner := o.users[e.UserID]
+		if owner == nil {
+			continue
+		}
+		for _, tid := range owner.Teams {
+			t := o.teams[tid]
+			for _, m := range t.members {
+				team[m] = true
+			}
+			// The managers of the team and of every team above it.
+			for at, hops := t, 0; at != nil && hops <= len(o.teams); at, hops = o.teams[at.Parent], hops+1 {
+				for _, m := range at.Managers {
+					team[m] = true
+				}
+				if at.Parent == "" {
+					break
+				}
+			}
+		}
+		for _, m := range o.Above(e.UserID) {
+			reports[m] = true
+		}
+	}
+	users := func(yield func(User, error) bool) {
+		for _, id := range o.order {
+			if !yield(*o.users[id], nil) {
+				return
+			}
+		}
+	}
+	return p.who(ctx, users, a, r, team, reports)
 }
 
 // UserLister is a [Directory] that can list every user, which
@@ -65,10 +162,13 @@ func (p *Policy) WhoIn(ctx context.Context, dir Directory, a Action, r Record) (
 }
 
 // Basis names what grants an allowed decision: "bypass", "owner",
-// "follower", "unassigned pool", "others' records" (a role whose scope
-// reaches records owned by someone else), "claim" (an unassigned record
-// and a role that may claim), "reassign" (a role that may reassign and
-// update it), or "" for a denial.
+// "follower", "unassigned pool", "queue" (a record held by a queue the
+// subject is a member of), "teammates" (owned by someone in the subject's
+// teams), "hierarchy" (owned by someone below the subject), "others'
+// records" (a role whose scope reaches records owned by anyone else),
+// "claim" (an unassigned record and a role that may claim), "queue claim"
+// (the same for a record held by the subject's queue), "reassign" (a
+// role that may reassign and update it), or "" for a denial.
 func (d Decision) Basis() string {
 	if !d.Allowed {
 		return ""
@@ -77,20 +177,30 @@ func (d Decision) Basis() string {
 	case ReasonBypass:
 		return "bypass"
 	case ReasonClaimable:
+		if d.Queue != "" {
+			return "queue claim"
+		}
 		return "claim"
 	case ReasonReassignable:
 		return "reassign"
 	case ReasonOwnerManages:
 		return "owner"
 	}
-	switch d.Class {
+	switch d.Via {
 	case Own:
 		if d.ListRole == Follower {
 			return "follower"
 		}
 		return "owner"
 	case Unassigned:
+		if d.Queue != "" {
+			return "queue"
+		}
 		return "unassigned pool"
+	case Teammates:
+		return "teammates"
+	case Reports:
+		return "hierarchy"
 	}
 	return "others' records"
 }

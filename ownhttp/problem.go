@@ -83,6 +83,8 @@ var titles = map[string]string{
 	"inactive_target":        "Inactive person",
 	"undeclared_field":       "Unknown field",
 	"invalid_mode":           "Record needs repair",
+	"other_tenant":           "Not found",
+	"not_queue_member":       "Not a member of its queue",
 	codeConflict:             "Changed at the same time",
 	codeAmbiguous:            "Names several people",
 	codeInvalid:              "Malformed request",
@@ -196,7 +198,9 @@ func (g *Guard) denialProblem(d ownership.Decision, hideUnviewed bool, viewed ow
 	case ownership.ReasonNoSubject, ownership.ReasonUnknownSubject:
 		// About the subject, decided before any record is read.
 		return g.reasonProblem(g.unauthenticatedStatus(), d)
-	case ownership.ReasonNotFound:
+	case ownership.ReasonNotFound, ownership.ReasonOtherTenant:
+		// Another tenant's record is always a missing one: whether it
+		// exists is the other tenant's business.
 		return g.notFound(d.Record)
 	}
 	hide := g.ViewDenied != http.StatusForbidden
