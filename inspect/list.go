@@ -45,6 +45,18 @@ type pager struct {
 	Next int `json:"next,omitempty"`
 }
 
+// pager returns the position of page n, which more pages follow or not.
+func (h *Handler) pager(n int, more bool) pager {
+	p := pager{Page: n, PageSize: h.cfg.PageSize}
+	if n > 1 {
+		p.Prev = n - 1
+	}
+	if more {
+		p.Next = n + 1
+	}
+	return p
+}
+
 // recordsPage is one page of the records of a type, or of every type.
 type recordsPage struct {
 	Type    string       `json:"type,omitempty"`
@@ -83,27 +95,16 @@ func (h *Handler) records(r *http.Request) (any, *problem) {
 	if t != "" && !ownership.ValidType(t) {
 		return nil, badRequest(fmt.Sprintf("type=%q is not a record type: it must have neither '/' nor '*'.", t))
 	}
-	v := recordsPage{Type: t, Records: []recordItem{}, pager: pager{Page: n, PageSize: h.cfg.PageSize}}
-	skip, i := (n-1)*h.cfg.PageSize, 0
-	for rec, err := range h.cfg.Records.All(r.Context(), t) {
-		if err != nil {
-			return nil, internal(err)
-		}
-		i++
-		if i <= skip {
-			continue
-		}
-		if len(v.Records) == h.cfg.PageSize {
-			v.Next = n + 1
-			break
-		}
+	recs, more, err := pageOf(h.cfg.Records.All(r.Context(), t), n, h.cfg.PageSize)
+	if err != nil {
+		return nil, internal(err)
+	}
+	v := recordsPage{Type: t, Records: []recordItem{}, pager: h.pager(n, more)}
+	for _, rec := range recs {
 		v.Records = append(v.Records, recordItem{
 			Ref: rec.Ref.String(), Mode: rec.Mode.String(), Parent: rec.Parent.String(),
 			Owners: ids(rec.Ownership.Owners()), Followers: ids(rec.Ownership.Followers()),
 		})
-	}
-	if n > 1 {
-		v.Prev = n - 1
 	}
 	return v, nil
 }
@@ -118,24 +119,13 @@ func (h *Handler) users(r *http.Request) (any, *problem) {
 		return nil, &problem{Status: http.StatusNotImplemented, Title: "Cannot list users",
 			Detail: "The directory cannot list its users (it is not an ownership.UserLister); open a user's page by id instead."}
 	}
-	v := usersPage{Users: []userView{}, pager: pager{Page: n, PageSize: h.cfg.PageSize}}
-	skip, i := (n-1)*h.cfg.PageSize, 0
-	for u, err := range ul.Users(r.Context()) {
-		if err != nil {
-			return nil, internal(err)
-		}
-		i++
-		if i <= skip {
-			continue
-		}
-		if len(v.Users) == h.cfg.PageSize {
-			v.Next = n + 1
-			break
-		}
-		v.Users = append(v.Users, userOf(u))
+	us, more, err := pageOf(ul.Users(r.Context()), n, h.cfg.PageSize)
+	if err != nil {
+		return nil, internal(err)
 	}
-	if n > 1 {
-		v.Prev = n - 1
+	v := usersPage{Users: []userView{}, pager: h.pager(n, more)}
+	for _, u := range us {
+		v.Users = append(v.Users, userOf(u))
 	}
 	return v, nil
 }

@@ -3,6 +3,7 @@ package inspect
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"strconv"
 
@@ -26,8 +27,12 @@ func refParam(r *http.Request, name string) (ownership.Ref, *problem) {
 	return ref, nil
 }
 
-// loadRecord reads the record ref names.
-func (h *Handler) loadRecord(r *http.Request, ref ownership.Ref) (ownership.Record, *problem) {
+// loadRecord reads the record that query parameter name refers to.
+func (h *Handler) loadRecord(r *http.Request, name string) (ownership.Record, *problem) {
+	ref, prob := refParam(r, name)
+	if prob != nil {
+		return ownership.Record{}, prob
+	}
 	rec, err := h.cfg.Records.Get(r.Context(), ref)
 	switch {
 	case errors.Is(err, ownership.ErrNotFound):
@@ -66,6 +71,26 @@ func actionParam(r *http.Request, name string) (ownership.Action, *problem) {
 
 // actionList names the actions for messages.
 const actionList = "view, update, delete, claim, reassign, manage_ownership"
+
+// pageOf collects page n (from 1) of seq, size items, and reports
+// whether another page follows.
+func pageOf[T any](seq iter.Seq2[T, error], n, size int) (items []T, more bool, err error) {
+	skip, i := (n-1)*size, 0
+	items = []T{}
+	for v, err := range seq {
+		if err != nil {
+			return nil, false, err
+		}
+		if i++; i <= skip {
+			continue
+		}
+		if len(items) == size {
+			return items, true, nil
+		}
+		items = append(items, v)
+	}
+	return items, false, nil
+}
 
 // pageParam reads the page number, 1 when absent.
 func pageParam(r *http.Request) (int, *problem) {

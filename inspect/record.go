@@ -73,11 +73,7 @@ type denyView struct {
 const maxChain = 64
 
 func (h *Handler) record(r *http.Request) (any, *problem) {
-	ref, prob := refParam(r, "ref")
-	if prob != nil {
-		return nil, prob
-	}
-	rec, prob := h.loadRecord(r, ref)
+	rec, prob := h.loadRecord(r, "ref")
 	if prob != nil {
 		return nil, prob
 	}

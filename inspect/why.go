@@ -69,11 +69,7 @@ func (h *Handler) why(r *http.Request) (any, *problem) {
 	if prob != nil {
 		return nil, prob
 	}
-	ref, prob := refParam(r, "ref")
-	if prob != nil {
-		return nil, prob
-	}
-	rec, prob := h.loadRecord(r, ref)
+	rec, prob := h.loadRecord(r, "ref")
 	if prob != nil {
 		return nil, prob
 	}
