@@ -34,12 +34,35 @@ func (p *Policy) Who(ctx context.Context, users iter.Seq2[User, error], a Action
 	if users == nil {
 		return Access{}, fmt.Errorf("%w: Who: no users to ask about", ErrInvalid)
 	}
-	return p.who(ctx, users, a, r, nil, nil)
+	return p.WhoReaching(ctx, users, a, r, Reachers{})
 }
 
-// who is Who with the users whose reach holds r's owners as teammates
-// (team) and as reports (reports); nil sets are empty.
-func (p *Policy) who(ctx context.Context, users iter.Seq2[User, error], a Action, r Record, team, reports map[UserID]bool) (Access, error) {
+// Reachers are, for one record, the users whose [Reach] holds one of its
+// owners: what [Policy.WhoReaching] needs to know of an organisation, and
+// all it needs, to decide for every user as with the user's full reach.
+// [Org.Reachers] computes them in memory; a store can compute them in its
+// query language.
+type Reachers struct {
+	// Teammates are the users with an owner of the record among their
+	// teammates: the members of the owners' teams, and the managers of
+	// those teams and of every team above them.
+	Teammates map[UserID]bool
+	// Managers are the users with an owner of the record among their
+	// reports: the owners' managers, transitively.
+	Managers map[UserID]bool
+}
+
+// WhoReaching is [Policy.Who] for users whose teams and hierarchy reach
+// r's owners as rch says: each user u is decided as if its Reach held r's
+// owners as teammates when rch.Teammates[u], as reports when
+// rch.Managers[u], and r's queue when u lists it in [User.Queues]. With
+// the reachers of an organisation, the answer is the one that deciding
+// with every user's full Reach gives.
+func (p *Policy) WhoReaching(ctx context.Context, users iter.Seq2[User, error], a Action, r Record, rch Reachers) (Access, error) {
+	if users == nil {
+		return Access{}, fmt.Errorf("%w: Who: no users to ask about", ErrInvalid)
+	}
+	team, reports := rch.Teammates, rch.Managers
 	// A subject's reach matters to a decision only through r's owners and
 	// queue, so every user is decided with one of eight shared reaches:
 	// the owners as teammates or not, as reports or not, and r's queue as
@@ -106,6 +129,21 @@ func (o *Org) Who(ctx context.Context, p *Policy, a Action, r Record) (Access, e
 	if o == nil {
 		return Access{}, fmt.Errorf("%w: Who: no organisation", ErrInvalid)
 	}
+	users := func(yield func(User, error) bool) {
+		for _, id := range o.order {
+			if !yield(*o.users[id], nil) {
+				return
+			}
+		}
+	}
+	return p.WhoReaching(ctx, users, a, r, o.Reachers(r))
+}
+
+// Reachers returns the users whose reach holds one of r's owners.
+func (o *Org) Reachers(r Record) Reachers {
+	if o == nil {
+		return Reachers{}
+	}
 	team, reports := map[UserID]bool{}, map[UserID]bool{}
 	for e := range r.Ownership.All() {
 		if e.Role != Owner || e.Queue != "" {
@@ -134,14 +172,7 @@ func (o *Org) Who(ctx context.Context, p *Policy, a Action, r Record) (Access, e
 			reports[m] = true
 		}
 	}
-	users := func(yield func(User, error) bool) {
-		for _, id := range o.order {
-			if !yield(*o.users[id], nil) {
-				return
-			}
-		}
-	}
-	return p.who(ctx, users, a, r, team, reports)
+	return Reachers{Teammates: team, Managers: reports}
 }
 
 // UserLister is a [Directory] that can list every user, which
