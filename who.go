@@ -62,7 +62,33 @@ func (p *Policy) WhoReaching(ctx context.Context, users iter.Seq2[User, error], 
 	if users == nil {
 		return Access{}, fmt.Errorf("%w: Who: no users to ask about", ErrInvalid)
 	}
-	team, reports := rch.Teammates, rch.Managers
+	w := newWhoer(p, a, r, rch, 0)
+	for u, err := range users {
+		if err != nil {
+			return Access{}, wrapf(err, "listing the users for %s", r.Ref)
+		}
+		if err := w.add(ctx, &u); err != nil {
+			return Access{}, err
+		}
+	}
+	return w.acc, nil
+}
+
+// whoer decides one action on one record for user after user.
+type whoer struct {
+	p      *Policy
+	a      Action
+	r      Record
+	rch    Reachers
+	queue  QueueID
+	shared [8]Reach
+	acc    Access
+}
+
+// newWhoer prepares the decisions; hint is the number of users expected,
+// or 0.
+func newWhoer(p *Policy, a Action, r Record, rch Reachers, hint int) *whoer {
+	w := &whoer{p: p, a: a, r: r, rch: rch, queue: r.Ownership.Queue()}
 	// A subject's reach matters to a decision only through r's owners and
 	// queue, so every user is decided with one of eight shared reaches:
 	// the owners as teammates or not, as reports or not, and r's queue as
@@ -73,9 +99,7 @@ func (p *Policy) WhoReaching(ctx context.Context, users iter.Seq2[User, error], 
 			owners = append(owners, e.UserID)
 		}
 	}
-	q := r.Ownership.Queue()
-	var shared [8]Reach
-	for k := range shared {
+	for k := range w.shared {
 		var t, rep []UserID
 		var qs []QueueID
 		if k&1 != 0 {
@@ -84,38 +108,41 @@ func (p *Policy) WhoReaching(ctx context.Context, users iter.Seq2[User, error], 
 		if k&2 != 0 {
 			rep = owners
 		}
-		if k&4 != 0 && q != "" {
-			qs = []QueueID{q}
+		if k&4 != 0 && w.queue != "" {
+			qs = []QueueID{w.queue}
 		}
-		shared[k] = NewReach(t, rep, qs)
+		w.shared[k] = NewReach(t, rep, qs)
 	}
-	var acc Access
-	for u, err := range users {
-		if err != nil {
-			return Access{}, wrapf(err, "listing the users for %s", r.Ref)
-		}
-		if err := ctx.Err(); err != nil {
-			return Access{}, err
-		}
-		k := 0
-		if team[u.ID] {
-			k |= 1
-		}
-		if reports[u.ID] {
-			k |= 2
-		}
-		if q != "" && slices.Contains(u.Queues, q) {
-			k |= 4
-		}
-		// Decide keeps nothing: no copy of the roles.
-		d := p.Decide(Subject{ID: u.ID, Roles: u.Roles, Tenant: u.Tenant, Reach: shared[k]}, a, r)
-		if d.Allowed {
-			acc.Allowed = append(acc.Allowed, d)
-		} else {
-			acc.Denied = append(acc.Denied, d)
-		}
+	if hint > 0 {
+		// Most users of a directory are denied most records.
+		w.acc.Denied = make([]Decision, 0, hint)
 	}
-	return acc, nil
+	return w
+}
+
+// add decides for u.
+func (w *whoer) add(ctx context.Context, u *User) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	k := 0
+	if w.rch.Teammates[u.ID] {
+		k |= 1
+	}
+	if w.rch.Managers[u.ID] {
+		k |= 2
+	}
+	if w.queue != "" && slices.Contains(u.Queues, w.queue) {
+		k |= 4
+	}
+	// Decide keeps nothing: no copy of the roles.
+	d := w.p.Decide(Subject{ID: u.ID, Roles: u.Roles, Tenant: u.Tenant, Reach: w.shared[k]}, w.a, w.r)
+	if d.Allowed {
+		w.acc.Allowed = append(w.acc.Allowed, d)
+	} else {
+		w.acc.Denied = append(w.acc.Denied, d)
+	}
+	return nil
 }
 
 // Who answers "who may do a to r, and why" over every user of the
@@ -129,14 +156,13 @@ func (o *Org) Who(ctx context.Context, p *Policy, a Action, r Record) (Access, e
 	if o == nil {
 		return Access{}, fmt.Errorf("%w: Who: no organisation", ErrInvalid)
 	}
-	users := func(yield func(User, error) bool) {
-		for _, id := range o.order {
-			if !yield(*o.users[id], nil) {
-				return
-			}
+	w := newWhoer(p, a, r, o.Reachers(r), len(o.order))
+	for _, id := range o.order {
+		if err := w.add(ctx, o.users[id]); err != nil {
+			return Access{}, err
 		}
 	}
-	return p.WhoReaching(ctx, users, a, r, o.Reachers(r))
+	return w.acc, nil
 }
 
 // Reachers returns the users whose reach holds one of r's owners.
