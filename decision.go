@@ -367,8 +367,8 @@ func (d Decision) ForSubject() string {
 			act = verb + " field " + d.Field + " of"
 		}
 		switch {
-		case d.Class&Others != 0 && d.Scope&(Teammates|Reports) != 0:
-			return fmt.Sprintf("You may not %s %s: it belongs to someone outside your teams and the people who report to you; ask a manager to make you the owner of %s, or for wider %s access.", act, this, it, verb)
+		case d.Class&Others != 0 && d.Scope&(Teammates|Reports)&^d.Class != 0:
+			return fmt.Sprintf("You may not %s %s: it belongs to someone %s; ask a manager to make you the owner of %s, or for wider %s access.", act, this, d.outside(), it, verb)
 		case d.Class&Others != 0:
 			return fmt.Sprintf("You may not %s %s; ask a manager to make you the owner of %s, or for wider %s access.", act, this, it, verb)
 		case d.Class == Unassigned && d.Queue != "":
@@ -412,6 +412,18 @@ func (d Decision) ForSubject() string {
 	return "You may not do this."
 }
 
+// outside says which of the subject's Teammates and Reports classes the
+// record is not in, of those its scope holds, naming nobody.
+func (d Decision) outside() string {
+	switch missing := d.Scope & (Teammates | Reports) &^ d.Class; missing {
+	case Teammates:
+		return "outside your teams"
+	case Reports:
+		return "who does not report to you"
+	}
+	return "outside your teams who does not report to you"
+}
+
 func capitalize(s string) string {
 	if s == "" || s[0] < 'a' || s[0] > 'z' {
 		return s
@@ -440,11 +452,11 @@ func (d Decision) ownState() string {
 		}
 		return "you follow it"
 	case d.Class == Unassigned && d.Queue != "":
-		return "it is held by queue " + string(d.Queue) + ", of which you are a member"
+		return "it is held by queue " + string(d.Queue) + " (you are a member)"
 	case d.Class == Unassigned:
 		return "it is unassigned"
 	case d.Class&Others != 0 && d.Owner == "" && d.Queue != "":
-		return "it is held by queue " + string(d.Queue) + ", of which you are not a member"
+		return "it is held by queue " + string(d.Queue) + " (you are not a member)"
 	case d.Class&Others != 0:
 		who := "someone else"
 		if d.Owner != "" {
@@ -457,15 +469,18 @@ func (d Decision) ownState() string {
 		if d.Class&Reports != 0 {
 			rel = append(rel, "below you in the hierarchy")
 		}
-		switch {
-		case len(rel) > 0:
-			return "it is owned by " + who + ", " + strings.Join(rel, " and ")
-		case d.Scope&Teammates != 0 && d.Scope&Reports != 0:
-			return "it is owned by " + who + ", outside your teams and not below you in the hierarchy"
-		case d.Scope&Teammates != 0:
-			return "it is owned by " + who + ", outside your teams"
-		case d.Scope&Reports != 0:
-			return "it is owned by " + who + ", not below you in the hierarchy"
+		var missing Scope // what a denial's scope looked for in vain
+		if !d.Allowed {
+			missing = d.Scope & (Teammates | Reports) &^ d.Class
+		}
+		if missing&Teammates != 0 {
+			rel = append(rel, "outside your teams")
+		}
+		if missing&Reports != 0 {
+			rel = append(rel, "not below you in the hierarchy")
+		}
+		if len(rel) > 0 {
+			return "it is owned by " + who + " (" + strings.Join(rel, "; ") + ")"
 		}
 		return "it is owned by " + who
 	}

@@ -75,7 +75,7 @@ func TestEnums(t *testing.T) {
 	testEnum[Source](t, "Source", 4, ParseSource)
 	testEnum[Mode](t, "Mode", 2, ParseMode)
 	testEnum[Reason](t, "Reason", 31, ParseReason)
-	testEnum[EventKind](t, "EventKind", 11, ParseEventKind)
+	testEnum[EventKind](t, "EventKind", 12, ParseEventKind)
 	testEnum[Follow](t, "Follow", 3, ParseFollow)
 	testEnum[Normalizer](t, "Normalizer", 3, ParseNormalizer)
 	testEnum[Strategy](t, "Strategy", 2, ParseStrategy)

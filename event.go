@@ -24,11 +24,13 @@ const (
 	EventSynced
 	EventModeChanged
 	EventDetailsSynced
+	// EventQueued: the record was put in a queue ([Manager.Enqueue]).
+	EventQueued
 	eventKindEnd
 )
 
 var eventKindNames = enum.New[EventKind]("EventKind", "event kind", "", "created", "claimed", "reassigned", "owner_added", "follower_added",
-	"removed", "ownership_set", "transferred", "synced", "mode_changed", "details_synced")
+	"removed", "ownership_set", "transferred", "synced", "mode_changed", "details_synced", "queued")
 
 // String returns the kind's name, such as "claimed", or "EventKind(n)".
 func (k EventKind) String() string { return eventKindNames.String(k) }

@@ -157,37 +157,63 @@ func (m *Manager) subjectEntry(ctx context.Context, by Subject, a Action, ref Re
 }
 
 // entryFor returns an entry for user id with role r, carrying the user's
-// details from the directory when there is one.
-func (m *Manager) entryFor(ctx context.Context, id UserID, r Role) (Entry, error) {
+// details from the directory when there is one, and the user's tenant.
+func (m *Manager) entryFor(ctx context.Context, id UserID, r Role) (Entry, TenantID, error) {
 	if id == "" {
-		return Entry{}, fmt.Errorf("%w: empty user id", ErrInvalid)
+		return Entry{}, "", fmt.Errorf("%w: empty user id", ErrInvalid)
 	}
 	if m.Users == nil {
-		return Entry{UserID: id, Role: r}, nil
+		return Entry{UserID: id, Role: r}, "", nil
 	}
 	u, err := m.Users.User(ctx, id)
 	if err != nil {
-		return Entry{}, wrapf(err, "user %s", id)
+		return Entry{}, "", wrapf(err, "user %s", id)
 	}
-	return u.Entry(r), nil
+	return u.Entry(r), u.Tenant, nil
 }
 
 // fillDetails checks that every user on l is in the directory and copies
 // their details from it, replacing whatever details the caller gave: the
-// directory is the source of truth for emails and names.
-func (m *Manager) fillDetails(ctx context.Context, l List) (List, error) {
+// directory is the source of truth for emails and names. It also returns
+// the users' tenants, in list order (a queue's entry has none).
+func (m *Manager) fillDetails(ctx context.Context, l List) (List, []userTenant, error) {
 	if m.Users == nil || l.Len() == 0 {
-		return l, nil
+		return l, nil, nil
 	}
 	out := make([]Entry, 0, l.Len())
+	var tenants []userTenant
 	for _, e := range l.items() {
-		filled, err := m.entryFor(ctx, e.UserID, e.Role)
+		if e.Queue != "" {
+			out = append(out, e)
+			continue
+		}
+		filled, t, err := m.entryFor(ctx, e.UserID, e.Role)
 		if err != nil {
-			return List{}, err
+			return List{}, nil, err
 		}
 		out = append(out, filled)
+		tenants = append(tenants, userTenant{e.UserID, t})
 	}
-	return NewList(out...)
+	l, err := NewList(out...)
+	return l, tenants, err
+}
+
+// userTenant is a user of a list and its tenant.
+type userTenant struct {
+	id     UserID
+	tenant TenantID
+}
+
+// crossTenant returns the denial of putting a user of another tenant on
+// r's list (as an unknown target: to r's tenant, the user does not
+// exist), or nil.
+func crossTenant(by UserID, a Action, r Record, users []userTenant) error {
+	for _, u := range users {
+		if u.tenant != r.Tenant {
+			return Decision{Subject: by, Action: a, Record: r.Ref, Reason: ReasonUnknownTarget, Target: u.id}.Err()
+		}
+	}
+	return nil
 }
 
 // change is the read-decide-write loop of every operation on an existing
@@ -334,6 +360,9 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 		if err != nil {
 			return Record{}, wrapf(err, "create %s: parent %s", r.Ref, r.Parent)
 		}
+		if parent.Tenant != r.Tenant {
+			return Record{}, fmt.Errorf("%w: create %s: its parent %s belongs to another tenant; ownership never crosses tenants", ErrInvalid, r.Ref, r.Parent)
+		}
 		l = parent.Ownership
 	}
 	var rule string
@@ -353,8 +382,14 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 			rule = name
 		}
 	}
-	if l, err = m.fillDetails(ctx, l); err != nil {
+	var tenants []userTenant
+	if l, tenants, err = m.fillDetails(ctx, l); err != nil {
 		return Record{}, wrapf(err, "create %s", r.Ref)
+	}
+	for _, u := range tenants {
+		if u.tenant != r.Tenant {
+			return Record{}, fmt.Errorf("%w: create %s: user %s belongs to another tenant; ownership never crosses tenants", ErrInvalid, r.Ref, u.id)
+		}
 	}
 	r.Ownership, r.Version = l, 0
 	stored, err := m.write(ctx, r, Event{
@@ -483,6 +518,31 @@ func replaceOwners(l List, e Entry) List {
 	return listOf(out)
 }
 
+// Enqueue puts the record in queue q, as Salesforce changes a record's
+// owner to a queue: its owners are removed, its followers stay, and the
+// queue's members may then claim it ([Manager.Claim]). by needs
+// [Reassign] on the record. Enqueue does not check that q exists: the
+// host's organisation ([Org]) knows its queues.
+func (m *Manager) Enqueue(ctx context.Context, by Subject, ref Ref, q QueueID) (Record, error) {
+	if err := m.check(); err != nil {
+		return Record{}, err
+	}
+	if q == "" {
+		return Record{}, fmt.Errorf("%w: enqueue %s: empty queue", ErrInvalid, ref)
+	}
+	if err := m.checkSubject(ctx, by, Reassign, ref); err != nil {
+		return Record{}, err
+	}
+	return m.propagated(ctx)(m.change(ctx, by.ID, ref, Reassign, EventQueued, func(r Record) (Record, error) {
+		if err := m.decide(by, Reassign, r); err != nil {
+			return Record{}, err
+		}
+		l, err := r.Ownership.InQueue(q)
+		r.Ownership = l
+		return r, err
+	}))
+}
+
 // AddOwner adds user as an owner, or makes a follower an owner. by needs
 // [ManageOwnership] on the record.
 func (m *Manager) AddOwner(ctx context.Context, by Subject, ref Ref, user UserID) (Record, error) {
@@ -504,13 +564,18 @@ func (m *Manager) setRole(ctx context.Context, by Subject, ref Ref, user UserID,
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}
-	e, err := m.entryFor(ctx, user, role)
+	e, t, err := m.entryFor(ctx, user, role)
 	if err != nil {
 		return Record{}, err
 	}
 	return m.propagated(ctx)(m.change(ctx, by.ID, ref, ManageOwnership, kind, func(r Record) (Record, error) {
 		if err := m.decide(by, ManageOwnership, r); err != nil {
 			return Record{}, err
+		}
+		if m.Users != nil {
+			if err := crossTenant(by.ID, ManageOwnership, r, []userTenant{{user, t}}); err != nil {
+				return Record{}, err
+			}
 		}
 		if cur, ok := r.Ownership.RoleOf(user); ok && (cur == role || cur == Owner) {
 			return r, nil // owner wins: adding an owner as a follower changes nothing
@@ -548,12 +613,15 @@ func (m *Manager) SetOwnership(ctx context.Context, by Subject, ref Ref, l List)
 	if err := m.checkSubject(ctx, by, ManageOwnership, ref); err != nil {
 		return Record{}, err
 	}
-	l, err := m.fillDetails(ctx, l)
+	l, tenants, err := m.fillDetails(ctx, l)
 	if err != nil {
 		return Record{}, err
 	}
 	return m.propagated(ctx)(m.change(ctx, by.ID, ref, ManageOwnership, EventOwnershipSet, func(r Record) (Record, error) {
 		if err := m.decide(by, ManageOwnership, r); err != nil {
+			return Record{}, err
+		}
+		if err := crossTenant(by.ID, ManageOwnership, r, tenants); err != nil {
 			return Record{}, err
 		}
 		r.Ownership = l

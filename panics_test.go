@@ -94,7 +94,7 @@ var (
 	badModes   = []ownership.Mode{2, 9, 255}
 	badSources = []ownership.Source{0, 5, 255}
 	badReasons = []ownership.Reason{0, 32, 100, 255}
-	badKinds   = []ownership.EventKind{0, 12, 99, 255}
+	badKinds   = []ownership.EventKind{0, 13, 99, 255}
 	badOps     = []ownership.Op{9, 99, 255}
 	badNorms   = []ownership.Normalizer{3, 9, 255}
 	badFollows = []ownership.Follow{3, 99}

@@ -52,6 +52,13 @@ func testPolicy(t testing.TB) *Policy {
 		"end_user": {Types: map[string]Permissions{"contract": {View: All, Update: Own}}},
 		// A grant that grants nothing: owners may still manage ownership.
 		"empty_grant": {Types: map[string]Permissions{"contact": {}}},
+		// HubSpot's team view: own and teammates' records; updates reach
+		// the records of the people who report to the subject.
+		"team_rep": {Types: map[string]Permissions{"contact": {View: Own | Teammates, Update: Own | Reports, Reassign: true}}},
+		// A support agent working a queue of tickets.
+		"queue_agent": {Types: map[string]Permissions{"ticket": {View: Own | Unassigned, Update: Own, Claim: true}}},
+		// The host's operator: views every tenant's records.
+		"operator": {Platform: true, Types: map[string]Permissions{AnyType: {View: All}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +80,25 @@ func own(u UserID) Entry    { return Entry{UserID: u, Role: Owner} }
 func follow(u UserID) Entry { return Entry{UserID: u, Role: Follower} }
 
 func who(id UserID, roles ...string) Subject { return Subject{ID: id, Roles: roles} }
+
+// in returns s in tenant t.
+func in(t TenantID, s Subject) Subject {
+	s.Tenant = t
+	return s
+}
+
+// reaching returns s with a reach: teammates, reports and queues.
+func reaching(s Subject, team, reports []UserID, queues ...QueueID) Subject {
+	s.Reach = NewReach(team, reports, queues)
+	return s
+}
+
+func queued(q QueueID) Entry { return Entry{Queue: q, Role: Owner} }
+
+func tenant(t TenantID, r Record) Record {
+	r.Tenant = t
+	return r
+}
 
 type decideCase struct {
 	name   string
@@ -178,6 +204,34 @@ var decideCases = []decideCase{
 	{name: "synced unassigned record", s: who("ann", "support"), a: Update, r: synced(rec("contact/c9")), reason: ReasonUpdateScope},
 	{name: "follower of a synced record", s: who("ann", "journey_manager"), a: Update, r: synced(rec("document/d1", own("bob"), follow("ann"))), reason: ReasonFollowerReadOnly},
 	{name: "synced record, field out of scope", s: who("am1", "account_manager"), a: Update, r: synced(rec("contract/k1", own("am2"))), field: "amount", reason: ReasonFieldScope},
+
+	// Teammates and Reports narrow Others.
+	{name: "teammate's record is in view", s: reaching(who("ann", "team_rep"), []UserID{"ann", "bob"}, nil), a: View, r: rec("contact/c3", own("bob")), allow: true, reason: ReasonInScope, role: "team_rep"},
+	{name: "one owner in the team is enough", s: reaching(who("ann", "team_rep"), []UserID{"bob"}, nil), a: View, r: rec("contact/c3", own("zed"), own("bob")), allow: true, reason: ReasonInScope, role: "team_rep"},
+	{name: "record outside the team is not", s: reaching(who("ann", "team_rep"), []UserID{"bob"}, nil), a: View, r: rec("contact/c3", own("zed")), reason: ReasonViewScope},
+	{name: "a follower teammate does not count", s: reaching(who("ann", "team_rep"), []UserID{"bob"}, nil), a: View, r: rec("contact/c3", own("zed"), follow("bob")), reason: ReasonViewScope},
+	{name: "unassigned is not a teammate's", s: reaching(who("ann", "team_rep"), []UserID{"bob"}, nil), a: View, r: rec("contact/c3", follow("bob")), reason: ReasonViewScope},
+	{name: "team scope without a reach reaches nobody", s: who("ann", "team_rep"), a: View, r: rec("contact/c3", own("bob")), reason: ReasonViewScope},
+	{name: "report's record is in update scope", s: reaching(who("boss", "team_rep"), nil, []UserID{"rep1"}), a: Update, r: rec("contact/c3", own("rep1")), allow: true, reason: ReasonInScope, role: "team_rep"},
+	{name: "teammate's record is not in update scope", s: reaching(who("ann", "team_rep"), []UserID{"bob"}, nil), a: Update, r: rec("contact/c3", own("bob")), reason: ReasonUpdateScope},
+	{name: "a manager reassigns a report's record", s: reaching(who("boss", "team_rep"), nil, []UserID{"rep1"}), a: Reassign, r: rec("contact/c3", own("rep1")), allow: true, reason: ReasonReassignable, role: "team_rep"},
+	{name: "a manager cannot reassign a peer's record", s: reaching(who("boss", "team_rep"), nil, []UserID{"rep1"}), a: Reassign, r: rec("contact/c3", own("peer")), reason: ReasonReassignOutOfScope},
+
+	// Queues: unassigned to their members, someone else's to the rest.
+	{name: "member views a queued ticket", s: reaching(who("ann", "queue_agent"), nil, nil, "support"), a: View, r: rec("ticket/t1", queued("support")), allow: true, reason: ReasonInScope, role: "queue_agent"},
+	{name: "member claims a queued ticket", s: reaching(who("ann", "queue_agent"), nil, nil, "support"), a: Claim, r: rec("ticket/t1", queued("support")), allow: true, reason: ReasonClaimable, role: "queue_agent"},
+	{name: "non-member does not see a queued ticket", s: reaching(who("ann", "queue_agent"), nil, nil, "billing"), a: View, r: rec("ticket/t1", queued("support")), reason: ReasonViewScope},
+	{name: "non-member cannot claim a queued ticket", s: who("ann", "queue_agent"), a: Claim, r: rec("ticket/t1", queued("support")), reason: ReasonNotQueueMember},
+	{name: "member cannot update a queued ticket before claiming it", s: reaching(who("ann", "queue_agent"), nil, nil, "support"), a: Update, r: rec("ticket/t1", queued("support")), reason: ReasonUpdateScope},
+	{name: "a queued ticket is not unassigned to a manager", s: who("boss", "manager"), a: Claim, r: rec("ticket/t1", queued("support")), reason: ReasonNotQueueMember},
+
+	// Tenants: no role crosses them but a platform role.
+	{name: "same tenant decides as usual", s: in("acme", who("ann", "sales_rep")), a: View, r: tenant("acme", rec("contact/c1")), allow: true, reason: ReasonInScope, role: "sales_rep"},
+	{name: "another tenant's record is out of reach", s: in("acme", who("ann", "sales_rep")), a: View, r: tenant("globex", rec("contact/c1")), reason: ReasonOtherTenant},
+	{name: "bypass does not cross tenants", s: in("acme", who("root", "admin")), a: View, r: tenant("globex", rec("contact/c1")), reason: ReasonOtherTenant},
+	{name: "a subject without a tenant is not every tenant's", s: who("root", "admin"), a: Delete, r: tenant("globex", rec("contact/c1")), reason: ReasonOtherTenant},
+	{name: "a platform role crosses tenants", s: in("acme", who("op", "operator", "admin")), a: View, r: tenant("globex", rec("contact/c1", own("bob"))), allow: true, reason: ReasonInScope, role: "operator"},
+	{name: "only the platform role crosses", s: in("acme", who("op", "operator", "admin")), a: Delete, r: tenant("globex", rec("contact/c1", own("bob"))), reason: ReasonDeleteScope},
 }
 
 func TestDecideRules(t *testing.T) {
