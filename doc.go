@@ -18,15 +18,26 @@
 // action, or makes it a bypass role that may do everything.
 //
 // A [Scope] is a set of record classes. For a subject and an action, a
-// record is in exactly one class:
+// record is in exactly one of these:
 //
 //   - [Own]: the subject owns it (for [View], owns or follows it);
-//   - [Unassigned]: it has no owner;
+//   - [Unassigned]: it has no owner (or a queue the subject is in holds it);
 //   - [Others]: someone else owns it.
 //
 // [All] is every class, and any union works: a CRM sales rep
 // views Own|Unassigned and updates Own. Followers never update or delete
 // through Own.
+//
+// # Teams, hierarchy, queues and tenants
+//
+// An [Org] places users in teams ([Team], with parent teams and
+// managers), under managers, in queues ([Queue]) and in tenants
+// ([TenantID]). [Org.Subject] gives a subject its [Reach], and two classes
+// narrow Others for it: [Teammates] (owned by someone in its teams) and
+// [Reports] (owned by someone below it). A queue may hold a record: its
+// members see it as unassigned and may claim it. Nothing crosses tenants
+// but a platform role ([RoleDef.Platform]). [Org.Who] answers who may do
+// an action to a record, and why.
 //
 // # Decisions
 //
