@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -19,9 +20,9 @@ func TestSelfTest(t *testing.T) {
 	}
 }
 
-// TestLoopbackOnly checks the demo's Authorize hook: loopback clients
-// are let in, any other is refused on every page, the index included.
-func TestLoopbackOnly(t *testing.T) {
+// testServer is the demo's server over this repository's seeds.
+func testServer(t *testing.T) http.Handler {
+	t.Helper()
 	dir, err := findSeeds()
 	if err != nil {
 		t.Fatal(err)
@@ -30,6 +31,13 @@ func TestLoopbackOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h
+}
+
+// TestLoopbackOnly checks the demo's Authorize hook: loopback clients
+// are let in, any other is refused on every page, the index included.
+func TestLoopbackOnly(t *testing.T) {
+	h := testServer(t)
 	for _, c := range []struct {
 		remote string
 		want   int
@@ -61,14 +69,7 @@ func TestLoopbackOnly(t *testing.T) {
 // the record page names teammates and managers with what grants them
 // access.
 func TestTeamsWithOrg(t *testing.T) {
-	dir, err := findSeeds()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := newServer(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := testServer(t)
 	r := httptest.NewRequest("GET", "/teams/record?ref=contact/c1&format=json", nil)
 	r.RemoteAddr = "127.0.0.1:5000"
 	w := httptest.NewRecorder()
