@@ -31,11 +31,13 @@
 //     time;
 //   - /record?ref=T/ID : a record's ownership, mode and parent chain, and
 //     for each action every user who may do it and why
-//     ([ownership.Policy.WhoIn]) and every user who may not, with what they
+//     ([ownership.Policy.WhoIn], or [ownership.Org.Who] when the Config
+//     has an organisation) and every user who may not, with what they
 //     would need;
 //   - /user?id=U : a user's roles and reach: per record type, for view and
 //     update, how many records are in each class and how many of them the
-//     user may reach, and the [ownership.Policy.Filter] predicate;
+//     user may reach (records of teammates and reports count among
+//     others'), and the [ownership.Policy.Filter] predicate;
 //   - /why?user=U&action=A&ref=T/ID[&field=F] : the full
 //     [ownership.Policy.Decide] answer, in the administrator's voice
 //     ([ownership.Decision.Explain]) and the end user's

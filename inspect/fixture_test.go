@@ -41,9 +41,10 @@ func golden(t *testing.T, name, got string) {
 }
 
 // seeds are the seed files the tests inspect: a CRM (owners, followers,
-// claims), contracts (field rules and field-matched owners) and a journey
-// (synced documents and attachments).
-var seeds = []string{"crm", "contracts", "journey"}
+// claims), contracts (field rules and field-matched owners), a journey
+// (synced documents and attachments) and a CRM of teams, a hierarchy,
+// a queue and two tenants.
+var seeds = []string{"crm", "contracts", "journey", "teams"}
 
 // fixture is a seed loaded into a memstore, the store the inspector reads.
 type fixture struct {
@@ -78,6 +79,9 @@ func loadSeed(t testing.TB, name string) fixture {
 	}
 	return fixture{seed: s, store: st}
 }
+
+// withOrg makes the inspector decide with the seed's organisation.
+func (f fixture) withOrg(c *inspect.Config) { c.Org = f.seed.Org() }
 
 // allow is an Authorize hook that lets every request in.
 func allow(*http.Request) error { return nil }

@@ -62,6 +62,15 @@ type Config struct {
 	// Title names the inspector in the pages' titles and headings; ""
 	// means "Access inspector".
 	Title string
+	// Org, when set, is the organisation of the users: the subjects of
+	// decisions come from [ownership.Org.Subject], with their teammates,
+	// reports and queues, and the record page's lists of who may act from
+	// [ownership.Org.Who], over the organisation's users. Users still
+	// finds the users and lists them; a user it has that Org lacks is
+	// shown as a problem, never decided without its organisation. When
+	// nil, subjects are [ownership.User.Subject] (tenant and queues, no
+	// teams or hierarchy).
+	Org *ownership.Org
 }
 
 // Handler is the inspector; see the package documentation for its pages.

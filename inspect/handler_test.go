@@ -106,7 +106,8 @@ func TestMethods(t *testing.T) {
 	}
 }
 
-// pageCase is one page to fetch, and what its HTML title must be.
+// pageCase is one page to fetch, and what its HTML title must be. The
+// pages of the teams seed are served with its organisation.
 type pageCase struct {
 	seed, target, h1 string
 }
@@ -129,6 +130,12 @@ var pageCases = []pageCase{
 	{"journey", "/record?ref=attachment/a1", "Record attachment/a1"},
 	{"journey", "/why?user=695eb58adc6fea533b02a8c1&action=claim&ref=document/d1", "Why 695eb58adc6fea533b02a8c1 cannot claim document/d1"},
 	{"journey", "/user?id=695eb58adc6fea533b02a8c2", "User 695eb58adc6fea533b02a8c2"},
+	{"teams", "/record?ref=contact/c1", "Record contact/c1"},
+	{"teams", "/record?ref=ticket/t1", "Record ticket/t1"},
+	{"teams", "/user?id=olga", "User olga"},
+	{"teams", "/user?id=dan", "User dan"},
+	{"teams", "/why?user=eli&action=view&ref=contact/c1", "Why eli may view contact/c1"},
+	{"teams", "/why?user=ada&action=view&ref=contact/g1", "Why ada cannot view contact/g1"},
 }
 
 // goldenName names the golden file of a page: its seed and target.
@@ -147,7 +154,11 @@ func TestPages(t *testing.T) {
 	}
 	for _, c := range pageCases {
 		t.Run(c.seed+c.target, func(t *testing.T) {
-			h := fixtures[c.seed].handler(t)
+			f := fixtures[c.seed]
+			h := f.handler(t)
+			if c.seed == "teams" {
+				h = f.handler(t, f.withOrg)
+			}
 			page := get(t, h, "GET", c.target, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 			if page.code != http.StatusOK || !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
 				t.Fatalf("HTML: got %d %s, want 200 text/html:\n%s", page.code, page.header.Get("Content-Type"), page.body)
@@ -283,77 +294,96 @@ func decodeJSON(t *testing.T, h http.Handler, target string, v any) {
 // user page counts exactly the records Decide allows.
 func TestAnswersEqualDecide(t *testing.T) {
 	for _, name := range seeds {
-		t.Run(name, func(t *testing.T) {
-			f := loadSeed(t, name)
-			h := f.handler(t)
-			p := f.seed.Policy()
-			for _, raw := range f.seed.Records() {
-				rec, _ := f.seed.Record(raw.Ref)
-				var page recordJSON
-				decodeJSON(t, h, "/record?ref="+url.QueryEscape(rec.Ref.String()), &page)
-				if len(page.Actions) != 6 {
-					t.Fatalf("%s: got %d actions, want 6", rec.Ref, len(page.Actions))
-				}
-				for _, acc := range page.Actions {
-					a, err := ownership.ParseAction(acc.Action)
-					if err != nil || acc.Error != "" {
-						t.Fatalf("%s: action %q, error %q", rec.Ref, acc.Action, acc.Error)
-					}
-					shown := map[ownership.UserID]string{}
-					for _, g := range acc.Allowed {
-						shown[ownership.UserID(g.User)] = "allow " + g.Explanation
-					}
-					for _, d := range acc.Denied {
-						shown[ownership.UserID(d.User)] = "deny " + d.Explanation
-					}
-					for _, id := range f.users() {
-						u, _ := f.seed.User(id)
-						d := p.Decide(u.Subject(), a, rec)
-						want := "deny " + d.Explain()
-						if d.Allowed {
-							want = "allow " + d.Explain()
-						}
-						if shown[id] != want {
-							t.Errorf("%s %s %s: the record page shows %q, want %q", id, a, rec.Ref, shown[id], want)
-						}
-						var why whyJSON
-						decodeJSON(t, h, "/why?"+url.Values{"user": {string(id)}, "action": {a.String()}, "ref": {rec.Ref.String()}}.Encode(), &why)
-						if why.Decision.Allowed != d.Allowed || why.Decision.Reason != d.Reason.String() ||
-							why.Decision.Explanation != d.Explain() || why.Decision.ForSubject != d.ForSubject() {
-							t.Errorf("%s %s %s: the why page shows %+v, want %v / %q", id, a, rec.Ref, why.Decision, d, d.ForSubject())
-						}
-					}
-					if len(shown) != len(f.users()) {
-						t.Errorf("%s %s: the record page shows %d users, want %d", a, rec.Ref, len(shown), len(f.users()))
-					}
-				}
+		for _, org := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/org=%v", name, org), func(t *testing.T) {
+				answersEqualDecide(t, loadSeed(t, name), org)
+			})
+		}
+	}
+}
+
+// answersEqualDecide is TestAnswersEqualDecide for one seed, served with
+// its organisation or without: the subjects to compare with are then the
+// organisation's or User.Subject's.
+func answersEqualDecide(t *testing.T, f fixture, org bool) {
+	h := f.handler(t)
+	subject := func(u ownership.User) ownership.Subject { return u.Subject() }
+	if org {
+		h = f.handler(t, f.withOrg)
+		subject = func(u ownership.User) ownership.Subject {
+			s, ok := f.seed.Org().Subject(u.ID)
+			if !ok {
+				t.Fatalf("the organisation lacks %s", u.ID)
+			}
+			return s
+		}
+	}
+	p := f.seed.Policy()
+	for _, raw := range f.seed.Records() {
+		rec, _ := f.seed.Record(raw.Ref)
+		var page recordJSON
+		decodeJSON(t, h, "/record?ref="+url.QueryEscape(rec.Ref.String()), &page)
+		if len(page.Actions) != 6 {
+			t.Fatalf("%s: got %d actions, want 6", rec.Ref, len(page.Actions))
+		}
+		for _, acc := range page.Actions {
+			a, err := ownership.ParseAction(acc.Action)
+			if err != nil || acc.Error != "" {
+				t.Fatalf("%s: action %q, error %q", rec.Ref, acc.Action, acc.Error)
+			}
+			shown := map[ownership.UserID]string{}
+			for _, g := range acc.Allowed {
+				shown[ownership.UserID(g.User)] = "allow " + g.Explanation
+			}
+			for _, d := range acc.Denied {
+				shown[ownership.UserID(d.User)] = "deny " + d.Explanation
 			}
 			for _, id := range f.users() {
 				u, _ := f.seed.User(id)
-				var page userJSON
-				decodeJSON(t, h, "/user?id="+url.QueryEscape(string(id)), &page)
-				for _, row := range page.Reach {
-					a, _ := ownership.ParseAction(row.Action)
-					var records, allowed int
-					for _, raw := range f.seed.Records() {
-						rec, _ := f.seed.Record(raw.Ref)
-						if rec.Ref.Type != row.Type {
-							continue
-						}
-						records++
-						if p.Can(u.Subject(), a, rec) {
-							allowed++
-						}
-					}
-					if row.Records != records || row.Allowed != allowed {
-						t.Errorf("%s %s %s: the user page counts %d of %d, want %d of %d", id, row.Action, row.Type, row.Allowed, row.Records, allowed, records)
-					}
-					if want := p.Filter(u.Subject(), a, row.Type).String(); row.Filter != want {
-						t.Errorf("%s %s %s: filter %q, want %q", id, row.Action, row.Type, row.Filter, want)
-					}
+				d := p.Decide(subject(u), a, rec)
+				want := "deny " + d.Explain()
+				if d.Allowed {
+					want = "allow " + d.Explain()
+				}
+				if shown[id] != want {
+					t.Errorf("%s %s %s: the record page shows %q, want %q", id, a, rec.Ref, shown[id], want)
+				}
+				var why whyJSON
+				decodeJSON(t, h, "/why?"+url.Values{"user": {string(id)}, "action": {a.String()}, "ref": {rec.Ref.String()}}.Encode(), &why)
+				if why.Decision.Allowed != d.Allowed || why.Decision.Reason != d.Reason.String() ||
+					why.Decision.Explanation != d.Explain() || why.Decision.ForSubject != d.ForSubject() {
+					t.Errorf("%s %s %s: the why page shows %+v, want %v / %q", id, a, rec.Ref, why.Decision, d, d.ForSubject())
 				}
 			}
-		})
+			if len(shown) != len(f.users()) {
+				t.Errorf("%s %s: the record page shows %d users, want %d", a, rec.Ref, len(shown), len(f.users()))
+			}
+		}
+	}
+	for _, id := range f.users() {
+		u, _ := f.seed.User(id)
+		var page userJSON
+		decodeJSON(t, h, "/user?id="+url.QueryEscape(string(id)), &page)
+		for _, row := range page.Reach {
+			a, _ := ownership.ParseAction(row.Action)
+			var records, allowed int
+			for _, raw := range f.seed.Records() {
+				rec, _ := f.seed.Record(raw.Ref)
+				if rec.Ref.Type != row.Type {
+					continue
+				}
+				records++
+				if p.Can(subject(u), a, rec) {
+					allowed++
+				}
+			}
+			if row.Records != records || row.Allowed != allowed {
+				t.Errorf("%s %s %s: the user page counts %d of %d, want %d of %d", id, row.Action, row.Type, row.Allowed, row.Records, allowed, records)
+			}
+			if want := p.Filter(subject(u), a, row.Type).String(); row.Filter != want {
+				t.Errorf("%s %s %s: filter %q, want %q", id, row.Action, row.Type, row.Filter, want)
+			}
+		}
 	}
 }
 
@@ -461,5 +491,19 @@ func TestNeverPartial(t *testing.T) {
 	// A user's page needs no listing.
 	if got := get(t, h, "GET", "/user?id=rep1", ""); got.code != 200 {
 		t.Errorf("user page: got %d, want 200", got.code)
+	}
+}
+
+// TestUserOutsideOrg: with an organisation, a user of the directory that
+// the organisation lacks is a problem on the pages that decide for it,
+// never a decision made without its teams, hierarchy and queues.
+func TestUserOutsideOrg(t *testing.T) {
+	f, other := loadSeed(t, "teams"), loadSeed(t, "crm")
+	h := f.handler(t, func(c *inspect.Config) { c.Org = other.seed.Org() })
+	for _, target := range []string{"/user?id=olga", "/why?user=olga&action=view&ref=contact/c1"} {
+		got := get(t, h, "GET", target, "application/json")
+		if got.code != http.StatusNotFound || !strings.Contains(got.body, "not in the organisation") {
+			t.Errorf("%s: got %d %s, want 404 saying the user is not in the organisation", target, got.code, got.body)
+		}
 	}
 }

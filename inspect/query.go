@@ -59,6 +59,20 @@ func (h *Handler) loadUser(r *http.Request, name string) (ownership.User, *probl
 	return u, nil
 }
 
+// subject returns u as the subject of decisions, bound to the policy:
+// from the organisation when the Config has one, or else as
+// [ownership.User.Subject] makes it.
+func (h *Handler) subject(u ownership.User) (ownership.Subject, *problem) {
+	if h.cfg.Org == nil {
+		return h.cfg.Policy.Bind(u.Subject()), nil
+	}
+	s, ok := h.cfg.Org.Subject(u.ID)
+	if !ok {
+		return ownership.Subject{}, notFound(fmt.Sprintf("User %q is in the directory but not in the organisation, so its teams, hierarchy and queues are unknown.", u.ID))
+	}
+	return h.cfg.Policy.Bind(s), nil
+}
+
 // actionParam reads the action of query parameter name.
 func actionParam(r *http.Request, name string) (ownership.Action, *problem) {
 	s := r.URL.Query().Get(name)

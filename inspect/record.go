@@ -19,6 +19,7 @@ type recordPage struct {
 	Mode       string      `json:"mode"`
 	Version    uint64      `json:"version"`
 	Parent     string      `json:"parent,omitempty"`
+	Tenant     string      `json:"tenant,omitempty"`
 	Unassigned bool        `json:"unassigned"`
 	Ownership  []entryView `json:"ownership"`
 	// Chain is, for a record synced with its parent, the records its
@@ -30,8 +31,10 @@ type recordPage struct {
 }
 
 type entryView struct {
-	User string `json:"user"`
-	Role string `json:"role"`
+	User string `json:"user,omitempty"`
+	// Queue is the queue that holds the record, for a queue's entry.
+	Queue string `json:"queue,omitempty"`
+	Role  string `json:"role"`
 }
 
 type fieldView struct {
@@ -80,11 +83,11 @@ func (h *Handler) record(r *http.Request) (any, *problem) {
 	ctx := r.Context()
 	v := recordPage{
 		Ref: rec.Ref.String(), Type: rec.Ref.Type, ID: rec.Ref.ID,
-		Mode: rec.Mode.String(), Version: rec.Version, Parent: rec.Parent.String(),
+		Mode: rec.Mode.String(), Version: rec.Version, Parent: rec.Parent.String(), Tenant: string(rec.Tenant),
 		Unassigned: rec.Ownership.Unassigned(), Ownership: []entryView{},
 	}
 	for e := range rec.Ownership.All() {
-		v.Ownership = append(v.Ownership, entryView{User: string(e.UserID), Role: e.Role.String()})
+		v.Ownership = append(v.Ownership, entryView{User: string(e.UserID), Queue: string(e.Queue), Role: e.Role.String()})
 	}
 	for _, k := range slices.Sorted(maps.Keys(rec.Fields)) {
 		v.Fields = append(v.Fields, fieldView{Name: k, Value: rec.Fields[k]})
@@ -94,7 +97,13 @@ func (h *Handler) record(r *http.Request) (any, *problem) {
 	}
 	for _, a := range actions {
 		acc := actionAccess{Action: a.String(), Allowed: []grantView{}, Denied: []denyView{}}
-		who, err := h.cfg.Policy.WhoIn(ctx, h.cfg.Users, a, rec)
+		var who ownership.Access
+		var err error
+		if h.cfg.Org != nil {
+			who, err = h.cfg.Org.Who(ctx, h.cfg.Policy, a, rec)
+		} else {
+			who, err = h.cfg.Policy.WhoIn(ctx, h.cfg.Users, a, rec)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, internal(ctx.Err())

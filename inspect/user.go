@@ -23,6 +23,11 @@ type userView struct {
 	Name     string   `json:"name,omitempty"`
 	Roles    []string `json:"roles"`
 	Inactive bool     `json:"inactive,omitempty"`
+	// The user's place in the organisation, each when set.
+	Tenant  string   `json:"tenant,omitempty"`
+	Teams   []string `json:"teams,omitempty"`
+	Manager string   `json:"manager,omitempty"`
+	Queues  []string `json:"queues,omitempty"`
 }
 
 type roleView struct {
@@ -67,7 +72,17 @@ type classSlot struct {
 
 func userOf(u ownership.User) userView {
 	name, _ := u.Field("full_name")
-	return userView{ID: string(u.ID), Login: u.Login, Email: u.Email, Name: name, Roles: append([]string{}, u.Roles...), Inactive: u.Inactive}
+	return userView{ID: string(u.ID), Login: u.Login, Email: u.Email, Name: name, Roles: append([]string{}, u.Roles...), Inactive: u.Inactive,
+		Tenant: string(u.Tenant), Teams: strs(u.Teams), Manager: string(u.Manager), Queues: strs(u.Queues)}
+}
+
+// strs converts ids to strings.
+func strs[T ~string](ids []T) []string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, string(id))
+	}
+	return out
 }
 
 func (h *Handler) user(r *http.Request) (any, *problem) {
@@ -81,7 +96,10 @@ func (h *Handler) user(r *http.Request) (any, *problem) {
 		def, ok := p.Role(name)
 		v.Roles = append(v.Roles, roleView{Name: name, Defined: ok, Bypass: def.Bypass})
 	}
-	subj := p.Bind(u.Subject())
+	subj, prob := h.subject(u)
+	if prob != nil {
+		return nil, prob
+	}
 	// counts[type][action index][class index]: records, allowed.
 	type tally struct{ records, allowed [len(classes)]int }
 	counts := map[string]*[2]tally{}
@@ -99,7 +117,9 @@ func (h *Handler) user(r *http.Request) (any, *problem) {
 		}
 		for ai, a := range reachActions {
 			d := p.Decide(subj, a, rec)
-			ci := slices.IndexFunc(classes[:], func(c classSlot) bool { return c.s == d.Class })
+			// Teammates and Reports narrow Others: counted there.
+			class := d.Class &^ (ownership.Teammates | ownership.Reports)
+			ci := slices.IndexFunc(classes[:], func(c classSlot) bool { return c.s == class })
 			if ci < 0 {
 				ci = len(classes) - 1
 			}

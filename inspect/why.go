@@ -73,11 +73,15 @@ func (h *Handler) why(r *http.Request) (any, *problem) {
 	if prob != nil {
 		return nil, prob
 	}
+	subj, prob := h.subject(u)
+	if prob != nil {
+		return nil, prob
+	}
 	var d ownership.Decision
 	if v.Field != "" {
-		d = h.cfg.Policy.DecideField(u.Subject(), a, rec, v.Field)
+		d = h.cfg.Policy.DecideField(subj, a, rec, v.Field)
 	} else {
-		d = h.cfg.Policy.Decide(u.Subject(), a, rec)
+		d = h.cfg.Policy.Decide(subj, a, rec)
 	}
 	v.Decision = viewOf(d)
 	return v, nil

@@ -20,25 +20,35 @@ import (
 // templates' "default_ownership").
 //
 //	{
-//	  "users":     [{"id": "u1", "login": "ann", "email": "Ann Lee <ann@x.io>", "roles": ["sales_rep"]}],
+//	  "users":     [{"id": "u1", "login": "ann", "email": "Ann Lee <ann@x.io>", "roles": ["sales_rep"],
+//	                 "tenant": "acme", "teams": ["east"], "manager": "u9", "queues": ["support"]}],
+//	  "teams":     [{"id": "east", "name": "Sales East", "parent": "sales", "tenant": "acme", "managers": ["u8"]}],
+//	  "queues":    [{"id": "support", "name": "Support", "tenant": "acme"}],
 //	  "policy":    {"roles": {"sales_rep": {"types": {"contact": {"view": ["own", "unassigned"], "update": "own", "claim": true}}}}},
 //	  "types":     {"contract": {"owner_field": {"record": "customer_email", "user": "email", "normalize": "email"}}},
 //	  "templates": [{"id": "t1", "type": "document", "mode": "sync_with_parent", "default_ownership": [...]}],
 //	  "profiles":  [{"id": "north", "default_ownership": [...]}],
-//	  "records":   [{"type": "contact", "id": "c1", "ownership": [{"user_id": "u1", "role": "owner"}]},
+//	  "records":   [{"type": "contact", "id": "c1", "tenant": "acme", "ownership": [{"user_id": "u1", "role": "owner"}]},
+//	                {"type": "ticket", "id": "t1", "tenant": "acme", "ownership": [{"queue": "support", "role": "owner"}]},
 //	                {"type": "document", "id": "d1", "parent": "contact/c1", "mode": "sync_with_parent"}],
 //	  "assignment": [{"rule": "round_robin", "team": ["u1"]}]
 //	}
 //
 // [Parse] reads a seed strictly and resolves every record's effective
 // ownership; [Seed.Record] returns it, ready for [ownership.Policy.Decide].
+// The users, teams and queues make the seed's organisation
+// ([Seed.Org]), from which [Seed.Subject] builds the subjects of
+// decisions, with their tenant, teammates, reports and queues.
 //
 // A Seed never changes once parsed: its methods return copies, so that a
 // caller cannot change the answers of another, and it is safe for
 // concurrent use. The zero Seed, and a nil *Seed, hold nothing: every
 // decision about them is a denial.
 type Seed struct {
-	users     []ownership.User // as read, in file order
+	users     []ownership.User  // as read, in file order
+	teams     []ownership.Team  // as read, in file order
+	queues    []ownership.Queue // as read, in file order
+	org       *ownership.Org
 	policy    *ownership.Policy
 	types     map[string]TypeDef
 	templates []ownership.Template
@@ -62,15 +72,19 @@ type TypeDef struct {
 	OwnerField *ownership.OwnerField `json:"owner_field,omitempty"`
 }
 
-var seedFields = []string{"users", "policy", "types", "templates", "profiles", "records", "assignment"}
+var seedFields = []string{"users", "teams", "queues", "policy", "types", "templates", "profiles", "records", "assignment"}
 
 // Parse decodes and checks a seed file. It reports every problem at once,
 // joined, each naming its path in the file: a [*ownership.PathError],
 // which wraps [ownership.ErrInvalid], or for a field value several users
 // share an error wrapping [ownership.ErrAmbiguous]. The problems are
 // unknown fields, unknown roles or actions, bad scopes, duplicate ids,
-// references to users or records that do not exist, parent chains that
-// loop, synced records without a parent, and ambiguous field matches.
+// references to users, teams, queues or records that do not exist, parent
+// chains, manager hierarchies and team trees that loop, synced records
+// without a parent, ambiguous field matches, and references across
+// tenants: a user's teams, manager or queues, a team's parent or
+// managers, a record's owners, followers, queue, parent or matched owner
+// in another tenant than the user, team or record.
 // Arrays and objects nested more than 64 levels deep are refused before
 // anything else is read, with the path where the limit was reached.
 func Parse(data []byte) (*Seed, error) {
@@ -97,7 +111,8 @@ func Parse(data []byte) (*Seed, error) {
 	} else {
 		s.policy = p
 	}
-	s.decodeUsers(&d, top["users"])
+	users := s.decodeUsers(&d, top["users"])
+	s.decodeOrg(&d, users, top["teams"], top["queues"])
 	s.decodeTypes(&d, top["types"])
 	s.decodeTemplates(&d, top["templates"])
 	s.decodeProfiles(&d, top["profiles"])
@@ -114,10 +129,15 @@ func Parse(data []byte) (*Seed, error) {
 	return s, nil
 }
 
-func (s *Seed) decodeUsers(d *strictjson.Decoder, raw json.RawMessage) {
-	for i, r := range d.Array(raw, "users") {
+// decodeUsers decodes the users into s.users and returns them as they
+// stand in the file, index for index (a zero User where an element is not
+// an object), for the organisation's paths.
+func (s *Seed) decodeUsers(d *strictjson.Decoder, raw json.RawMessage) []ownership.User {
+	items := d.Array(raw, "users")
+	inFile := make([]ownership.User, len(items))
+	for i, r := range items {
 		p := strictjson.Index("users", i)
-		m := d.Object(r, p, "id", "login", "email", "given_name", "last_name", "roles", "inactive", "skills", "fields")
+		m := d.Object(r, p, "id", "login", "email", "given_name", "last_name", "roles", "inactive", "skills", "fields", "tenant", "teams", "manager", "queues")
 		if m == nil {
 			continue
 		}
@@ -131,6 +151,10 @@ func (s *Seed) decodeUsers(d *strictjson.Decoder, raw json.RawMessage) {
 			Inactive:  d.Bool(m["inactive"], strictjson.Sub(p, "inactive")),
 			Skills:    d.Strings(m["skills"], strictjson.Sub(p, "skills")),
 			Fields:    d.StringMap(m["fields"], strictjson.Sub(p, "fields")),
+			Tenant:    ownership.TenantID(d.String(m["tenant"], strictjson.Sub(p, "tenant"))),
+			Teams:     ids[ownership.TeamID](d.Strings(m["teams"], strictjson.Sub(p, "teams"))),
+			Manager:   ownership.UserID(d.String(m["manager"], strictjson.Sub(p, "manager"))),
+			Queues:    ids[ownership.QueueID](d.Strings(m["queues"], strictjson.Sub(p, "queues"))),
 		}
 		d.Unique(s.userIdx, string(u.ID), len(s.users), "users", strictjson.Sub(p, "id"))
 		for k, role := range u.Roles {
@@ -139,7 +163,86 @@ func (s *Seed) decodeUsers(d *strictjson.Decoder, raw json.RawMessage) {
 			}
 		}
 		s.users = append(s.users, u)
+		inFile[i] = u
 	}
+	return inFile
+}
+
+// ids converts decoded strings to ids of one kind.
+func ids[T ~string](in []string) []T {
+	if in == nil {
+		return nil
+	}
+	out := make([]T, len(in))
+	for i, v := range in {
+		out[i] = T(v)
+	}
+	return out
+}
+
+// decodeOrg decodes the teams and queues and builds the organisation of
+// users (as they stand in the file) with them. [ownership.NewOrg] names
+// its problems by the same paths as the file ("users[3].manager",
+// "teams[1].parent"); empty and repeated ids, which the seed reports
+// itself in its own words, are left out of its report.
+func (s *Seed) decodeOrg(d *strictjson.Decoder, users []ownership.User, rawTeams, rawQueues json.RawMessage) {
+	teams := d.Array(rawTeams, "teams")
+	def := ownership.OrgDef{Users: users, Teams: make([]ownership.Team, len(teams))}
+	seen := map[string]int{}
+	for i, r := range teams {
+		p := strictjson.Index("teams", i)
+		m := d.Object(r, p, "id", "name", "parent", "tenant", "managers")
+		if m == nil {
+			continue
+		}
+		t := ownership.Team{
+			ID:       ownership.TeamID(d.String(m["id"], strictjson.Sub(p, "id"))),
+			Name:     d.String(m["name"], strictjson.Sub(p, "name")),
+			Parent:   ownership.TeamID(d.String(m["parent"], strictjson.Sub(p, "parent"))),
+			Tenant:   ownership.TenantID(d.String(m["tenant"], strictjson.Sub(p, "tenant"))),
+			Managers: ids[ownership.UserID](d.Strings(m["managers"], strictjson.Sub(p, "managers"))),
+		}
+		d.Unique(seen, string(t.ID), i, "teams", strictjson.Sub(p, "id"))
+		s.teams = append(s.teams, t)
+		def.Teams[i] = t
+	}
+	queues := d.Array(rawQueues, "queues")
+	def.Queues = make([]ownership.Queue, len(queues))
+	clear(seen)
+	for i, r := range queues {
+		p := strictjson.Index("queues", i)
+		m := d.Object(r, p, "id", "name", "tenant")
+		if m == nil {
+			continue
+		}
+		q := ownership.Queue{
+			ID:     ownership.QueueID(d.String(m["id"], strictjson.Sub(p, "id"))),
+			Name:   d.String(m["name"], strictjson.Sub(p, "name")),
+			Tenant: ownership.TenantID(d.String(m["tenant"], strictjson.Sub(p, "tenant"))),
+		}
+		d.Unique(seen, string(q.ID), i, "queues", strictjson.Sub(p, "id"))
+		s.queues = append(s.queues, q)
+		def.Queues[i] = q
+	}
+	org, err := ownership.NewOrg(def)
+	if err != nil {
+		for _, e := range unjoin(err) {
+			if pe, ok := e.(*ownership.PathError); ok && strings.HasSuffix(pe.Path, ".id") {
+				continue // an empty or repeated id, reported by d.Unique
+			}
+			d.Add(e)
+		}
+		return
+	}
+	s.org = org
+}
+
+// unjoin returns the problems a joined error holds, or err alone.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func quoteList(names []string) string {
@@ -214,12 +317,17 @@ func (s *Seed) decodeTypes(d *strictjson.Decoder, raw json.RawMessage) {
 }
 
 // list builds a List from entries decoded at path, checking that every
-// user exists.
+// user and queue exists.
 func (s *Seed) list(d *strictjson.Decoder, es []ownership.Entry, path string) ownership.List {
 	for i, e := range es {
 		if e.UserID != "" {
 			if _, ok := s.userIdx[string(e.UserID)]; !ok {
 				d.Errorf(strictjson.Sub(strictjson.Index(path, i), "user_id"), "unknown user %q", e.UserID)
+			}
+		}
+		if e.Queue != "" {
+			if _, ok := s.queue(e.Queue); !ok {
+				d.Errorf(strictjson.Sub(strictjson.Index(path, i), "queue"), "unknown queue %q", e.Queue)
 			}
 		}
 	}
@@ -278,7 +386,7 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 	parents := make([]string, len(items))
 	for i, r := range items {
 		p := strictjson.Index("records", i)
-		m := d.Object(r, p, "type", "id", "ownership", "parent", "mode", "fields")
+		m := d.Object(r, p, "type", "id", "tenant", "ownership", "parent", "mode", "fields")
 		if m == nil {
 			s.records = append(s.records, ownership.Record{})
 			continue
@@ -287,6 +395,7 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 			Ref:    ownership.Ref{Type: d.String(m["type"], strictjson.Sub(p, "type")), ID: d.String(m["id"], strictjson.Sub(p, "id"))},
 			Mode:   decodeMode(d, m["mode"], strictjson.Sub(p, "mode")),
 			Fields: d.StringMap(m["fields"], strictjson.Sub(p, "fields")),
+			Tenant: ownership.TenantID(d.String(m["tenant"], strictjson.Sub(p, "tenant"))),
 		}
 		switch {
 		case !ownership.ValidType(rec.Ref.Type):
@@ -315,7 +424,9 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 			case s.matchers[rec.Ref.Type] != nil:
 				d.Errorf(op, "%s records take their owner from field %q; remove the list", rec.Ref.Type, s.matchers[rec.Ref.Type].Field().Record)
 			}
-			rec.Ownership = s.list(d, decodeEntries(d, m["ownership"], op), op)
+			es := decodeEntries(d, m["ownership"], op)
+			rec.Ownership = s.list(d, es, op)
+			s.sameTenant(d, es, op, rec.Tenant)
 		}
 		if rec.Mode == ownership.SyncWithParent && rec.Parent.IsZero() {
 			d.Errorf(strictjson.Sub(p, "parent"), "a record synced with its parent needs a parent")
@@ -328,9 +439,13 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 			continue
 		}
 		p := strictjson.Sub(strictjson.Index("records", i), "parent")
-		if _, ok := s.recordIdx[rec.Parent]; !ok {
+		pi, ok := s.recordIdx[rec.Parent]
+		if !ok {
 			d.Errorf(p, "record %s does not exist", parents[i])
 			continue
+		}
+		if t := s.records[pi].Tenant; t != rec.Tenant {
+			d.Errorf(p, "record %s belongs to tenant %q, not %q", rec.Parent, t, rec.Tenant)
 		}
 		// Walk up: a loop through this record is reported once, here.
 		chain := []ownership.Ref{rec.Ref}
@@ -348,6 +463,21 @@ func (s *Seed) decodeRecords(d *strictjson.Decoder, raw json.RawMessage) {
 				break
 			}
 			cur = s.records[j].Parent
+		}
+	}
+}
+
+// sameTenant reports the users and the queue of a record's ownership
+// list (es, decoded at path) that belong to another tenant than the
+// record's. Unknown ones were reported by list.
+func (s *Seed) sameTenant(d *strictjson.Decoder, es []ownership.Entry, path string, tenant ownership.TenantID) {
+	for i, e := range es {
+		p := strictjson.Index(path, i)
+		if j, ok := s.userIdx[string(e.UserID)]; ok && e.UserID != "" && s.users[j].Tenant != tenant {
+			d.Errorf(strictjson.Sub(p, "user_id"), "user %q belongs to tenant %q, not %q", e.UserID, s.users[j].Tenant, tenant)
+		}
+		if q, ok := s.queue(e.Queue); ok && e.Queue != "" && q.Tenant != tenant {
+			d.Errorf(strictjson.Sub(p, "queue"), "queue %q belongs to tenant %q, not %q", e.Queue, q.Tenant, tenant)
 		}
 	}
 }
@@ -398,6 +528,11 @@ func (s *Seed) resolve(d *strictjson.Decoder, chains bool) {
 				continue
 			}
 			r = applied
+			if j, ok := s.userIdx[string(r.Ownership.FirstOwner())]; ok {
+				if owner, u := r.Ownership.FirstOwner(), s.users[j]; u.Tenant != r.Tenant {
+					d.Errorf(strictjson.Sub(strictjson.Sub(strictjson.Index("records", i), "fields"), mt.Field().Record), "matches user %q, of tenant %q, not %q", owner, u.Tenant, r.Tenant)
+				}
+			}
 		}
 		r.Fields = maps.Clone(r.Fields)
 		s.effective[r.Ref] = r
@@ -448,6 +583,46 @@ func (s *Seed) Users() []ownership.User {
 		out[i] = u.Clone()
 	}
 	return out
+}
+
+// Teams returns the seed's teams, in file order.
+func (s *Seed) Teams() []ownership.Team {
+	if s == nil {
+		return nil
+	}
+	out := slices.Clone(s.teams)
+	for i := range out {
+		out[i].Managers = slices.Clone(out[i].Managers)
+	}
+	return out
+}
+
+// Queues returns the seed's queues, in file order.
+func (s *Seed) Queues() []ownership.Queue {
+	if s == nil {
+		return nil
+	}
+	return slices.Clone(s.queues)
+}
+
+// queue returns the queue with the id.
+func (s *Seed) queue(id ownership.QueueID) (ownership.Queue, bool) {
+	i := slices.IndexFunc(s.queues, func(q ownership.Queue) bool { return q.ID == id })
+	if i < 0 {
+		return ownership.Queue{}, false
+	}
+	return s.queues[i], true
+}
+
+// Org returns the seed's organisation: its users with their tenants,
+// teams, managers and queues, its teams and its queues. It never changes
+// and is safe to share; it is nil only for the zero or a nil Seed, on
+// which its methods answer as an empty organisation.
+func (s *Seed) Org() *ownership.Org {
+	if s == nil {
+		return nil
+	}
+	return s.org
 }
 
 // Policy returns the seed's policy, which never changes; a seed without
@@ -545,14 +720,18 @@ func (s *Seed) User(id ownership.UserID) (ownership.User, bool) {
 	return u.Clone(), true
 }
 
-// Subject returns the user with the id as a subject bound to the seed's
-// policy.
+// Subject returns the user with the id as the subject of decisions,
+// built by the seed's organisation ([ownership.Org.Subject]: its roles,
+// tenant, teammates, reports and queues) and bound to the seed's policy.
 func (s *Seed) Subject(id ownership.UserID) (ownership.Subject, bool) {
-	u, ok := s.User(id)
+	if s == nil {
+		return ownership.Subject{}, false
+	}
+	subj, ok := s.org.Subject(id)
 	if !ok {
 		return ownership.Subject{}, false
 	}
-	return s.policy.Bind(u.Subject()), true
+	return s.policy.Bind(subj), true
 }
 
 // Matcher returns the matcher of a field-matched record type.
@@ -592,6 +771,8 @@ func (s *Seed) Decide(id ownership.UserID, a ownership.Action, ref ownership.Ref
 // seedJSON is the encoded form of a seed.
 type seedJSON struct {
 	Users      []userJSON           `json:"users"`
+	Teams      []ownership.Team     `json:"teams,omitempty"`
+	Queues     []ownership.Queue    `json:"queues,omitempty"`
 	Policy     *ownership.Policy    `json:"policy"`
 	Types      map[string]TypeDef   `json:"types,omitempty"`
 	Templates  []ownership.Template `json:"templates,omitempty"`
@@ -605,6 +786,7 @@ type userJSON ownership.User
 type recordJSON struct {
 	Type      string            `json:"type"`
 	ID        string            `json:"id"`
+	Tenant    string            `json:"tenant,omitempty"`
 	Parent    string            `json:"parent,omitempty"`
 	Mode      string            `json:"mode,omitempty"`
 	Ownership *ownership.List   `json:"ownership,omitempty"`
@@ -618,7 +800,7 @@ func (s *Seed) MarshalJSON() ([]byte, error) {
 	if s == nil {
 		s = &Seed{}
 	}
-	out := seedJSON{Policy: s.policy, Types: s.types, Templates: s.templates, Profiles: s.profiles, Users: []userJSON{}, Records: []recordJSON{}}
+	out := seedJSON{Teams: s.teams, Queues: s.queues, Policy: s.policy, Types: s.types, Templates: s.templates, Profiles: s.profiles, Users: []userJSON{}, Records: []recordJSON{}}
 	if out.Policy == nil {
 		out.Policy = &ownership.Policy{}
 	}
@@ -626,7 +808,7 @@ func (s *Seed) MarshalJSON() ([]byte, error) {
 		out.Users = append(out.Users, userJSON(u))
 	}
 	for _, r := range s.records {
-		rj := recordJSON{Type: r.Ref.Type, ID: r.Ref.ID, Parent: r.Parent.String(), Fields: r.Fields}
+		rj := recordJSON{Type: r.Ref.Type, ID: r.Ref.ID, Tenant: string(r.Tenant), Parent: r.Parent.String(), Fields: r.Fields}
 		if r.Mode != ownership.Independent {
 			rj.Mode = r.Mode.String()
 		}
@@ -646,30 +828,60 @@ func (s *Seed) MarshalJSON() ([]byte, error) {
 	return json.MarshalIndent(out, "", "  ")
 }
 
-// decodeEntries decodes an ownership array into entries, checking each.
+// decodeEntries decodes an ownership array into entries, checking each:
+// a user's entry ({"user_id", "role", details}) or a queue's
+// ({"queue": "support", "role": "owner"}), which puts the record in the
+// queue. A list holds at most one queue, and a record held by a queue has
+// no user owner: the core would drop the queue's entry, so a file that
+// says both is asked to choose.
 func decodeEntries(d *strictjson.Decoder, raw json.RawMessage, path string) []ownership.Entry {
 	var out []ownership.Entry
+	var queue ownership.QueueID
+	queueAt, ownerAt := -1, -1
 	for i, r := range d.Array(raw, path) {
 		p := strictjson.Index(path, i)
-		m := d.Object(r, p, "user_id", "role", "email", "given_name", "last_name")
+		m := d.Object(r, p, "user_id", "queue", "role", "email", "given_name", "last_name")
 		if m == nil {
 			continue
 		}
 		e := ownership.Entry{
 			UserID:    ownership.UserID(d.String(m["user_id"], strictjson.Sub(p, "user_id"))),
+			Queue:     ownership.QueueID(d.String(m["queue"], strictjson.Sub(p, "queue"))),
 			Email:     d.String(m["email"], strictjson.Sub(p, "email")),
 			GivenName: d.String(m["given_name"], strictjson.Sub(p, "given_name")),
 			LastName:  d.String(m["last_name"], strictjson.Sub(p, "last_name")),
-		}
-		if e.UserID == "" {
-			d.Errorf(strictjson.Sub(p, "user_id"), "missing or empty")
 		}
 		role := d.String(m["role"], strictjson.Sub(p, "role"))
 		var err error
 		if e.Role, err = ownership.ParseRole(role); err != nil {
 			d.Errorf(strictjson.Sub(p, "role"), "%q: want owner or follower", role)
 		}
+		switch {
+		case m["queue"] != nil && m["user_id"] != nil:
+			d.Errorf(p, "an entry names a user or a queue, not both")
+		case m["queue"] != nil && e.Queue == "":
+			d.Errorf(strictjson.Sub(p, "queue"), "missing or empty")
+		case e.Queue != "":
+			switch {
+			case err == nil && e.Role != ownership.Owner:
+				d.Errorf(strictjson.Sub(p, "role"), "a queue's entry has role owner: the queue holds the record")
+			case e.Email != "" || e.GivenName != "" || e.LastName != "":
+				d.Errorf(p, "a queue's entry has no user details (email, given_name, last_name)")
+			case queue != "" && queue != e.Queue:
+				d.Errorf(strictjson.Sub(p, "queue"), "the record is already in queue %q (%s); a record is in one queue at most", queue, strictjson.Index(path, queueAt))
+			}
+			if queue == "" {
+				queue, queueAt = e.Queue, i
+			}
+		case e.UserID == "":
+			d.Errorf(strictjson.Sub(p, "user_id"), "missing or empty")
+		case e.Role == ownership.Owner && ownerAt < 0:
+			ownerAt = i
+		}
 		out = append(out, e)
+	}
+	if queueAt >= 0 && ownerAt >= 0 {
+		d.Errorf(strictjson.Sub(strictjson.Index(path, queueAt), "queue"), "queue %q holds records no user owns, and %s is an owner; remove the queue's entry or make the owners followers", queue, strictjson.Index(path, ownerAt))
 	}
 	return out
 }

@@ -28,7 +28,7 @@ func readSeed(t testing.TB, name string) []byte {
 // TestSeedRoundTrip decodes each seed, encodes it (golden file), and
 // decodes the encoding again: the second encoding must equal the first.
 func TestSeedRoundTrip(t *testing.T) {
-	for _, name := range []string{"crm.json", "journey.json", "contracts.json"} {
+	for _, name := range []string{"crm.json", "journey.json", "contracts.json", "teams.json"} {
 		t.Run(name, func(t *testing.T) {
 			s, err := Parse(readSeed(t, name))
 			if err != nil {
@@ -49,6 +49,9 @@ func TestSeedRoundTrip(t *testing.T) {
 			}
 			if !bytes.Equal(out, out2) {
 				t.Fatalf("encode(decode(encode(x))) differs from encode(x):\n%s\n---\n%s", out, out2)
+			}
+			if diff := cmp.Diff(s.Org().Def(), again.Org().Def()); diff != "" {
+				t.Errorf("the organisation changed in the round trip (-before +after):\n%s", diff)
 			}
 		})
 	}
@@ -193,10 +196,12 @@ func TestSeedSmallErrors(t *testing.T) {
 // to a seed that decodes and encodes to the same bytes.
 func FuzzParse(f *testing.F) {
 	// Seeds: the three model files, the broken one, and small shapes.
-	for _, name := range []string{"crm.json", "journey.json", "contracts.json", "broken.json"} {
+	for _, name := range []string{"crm.json", "journey.json", "contracts.json", "teams.json", "broken.json", "teams_broken.json"} {
 		f.Add(readSeed(f, name))
 	}
-	for _, s := range []string{`{}`, `{"records":[{"type":"a","id":"1","parent":"a/1"}]}`, `{"users":[{"id":"u"}],"records":[{"type":"t","id":"1","ownership":[{"user_id":"u","role":"owner"}]}]}`} {
+	for _, s := range []string{`{}`,
+		`{"users":[{"id":"a","tenant":"t","teams":["x"],"manager":"b","queues":["q"]},{"id":"b","tenant":"t"}],"teams":[{"id":"x","tenant":"t","managers":["b"]}],"queues":[{"id":"q","tenant":"t"}],"records":[{"type":"r","id":"1","tenant":"t","ownership":[{"queue":"q","role":"owner"},{"user_id":"a","role":"follower"}]}]}`,
+		`{"policy":{"tenant":"t","roles":{"p":{"platform":true}}},"teams":[{"id":"x","parent":"y"},{"id":"y","parent":"x"}]}`, `{"records":[{"type":"a","id":"1","parent":"a/1"}]}`, `{"users":[{"id":"u"}],"records":[{"type":"t","id":"1","ownership":[{"user_id":"u","role":"owner"}]}]}`} {
 		f.Add([]byte(s))
 	}
 	// Nesting at and past the depth limit, where anything goes and where
@@ -392,5 +397,106 @@ func TestSeedRules(t *testing.T) {
 	}
 	if empty, _ := Parse([]byte(`{}`)); empty.Rules() != nil {
 		t.Error("a seed without assignment has rules")
+	}
+}
+
+// TestSeedOrgErrors: a seed whose organisation is wrong in every way
+// reports every problem at once, each a *PathError at its place in the
+// file (golden file): loops in the hierarchy and the team tree, unknown
+// teams, queues and managers, references across tenants, and malformed
+// queue entries.
+func TestSeedOrgErrors(t *testing.T) {
+	_, err := Parse(readSeed(t, "teams_broken.json"))
+	if !errors.Is(err, ownership.ErrInvalid) {
+		t.Fatalf("got %v, want ErrInvalid", err)
+	}
+	golden(t, "teams_broken.errors.golden", err.Error()+"\n")
+	var paths []string
+	for _, e := range unjoin(err) {
+		if pe, ok := e.(*ownership.PathError); ok {
+			paths = append(paths, pe.Path)
+		}
+	}
+	for _, want := range []string{
+		"users[0].manager",                                                                    // a -> b -> c -> a
+		"teams[0].parent",                                                                     // east -> west -> east
+		"teams[4].parent",                                                                     // its own parent
+		"users[3].manager",                                                                    // their own manager
+		"users[0].teams[2]", "users[2].queues[1]", "users[4].manager", "teams[1].managers[1]", // unknown
+		"users[3].teams[0]", "users[4].queues[0]", "users[5].manager", "teams[1].managers[0]", "teams[2].parent", // across tenants
+		"records[0].ownership[0].user_id", "records[1].ownership[1].user_id", "records[3].ownership[0].queue",
+		"records[2].parent", "records[10].fields.am",
+		"records[4].ownership[0].queue", "records[5].ownership[0]", "records[6].ownership[0].role", "records[6].ownership[1]",
+		"records[7].ownership[1].queue", "records[8].ownership[0].queue", "records[9].ownership[0].queue",
+		"teams[3].id", "teams[5].id", "teams[5].nickname", "queues[2].id",
+	} {
+		if !slices.Contains(paths, want) {
+			t.Errorf("no problem reported at %s", want)
+		}
+	}
+	// An empty or repeated id is reported once, in the seed's words.
+	for _, p := range []string{"teams[3].id", "teams[5].id", "queues[2].id"} {
+		if n := strings.Count(err.Error(), p+":"); n != 1 {
+			t.Errorf("%s reported %d times, want once", p, n)
+		}
+	}
+}
+
+// TestSeedOrg: the seed's decisions are those of its policy for the
+// subjects its organisation builds, for every user, record and action;
+// and the CRM of teams.json answers as its comments say.
+func TestSeedOrg(t *testing.T) {
+	s, err := Parse(readSeed(t, "teams.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := s.Org()
+	if got := len(org.Def().Teams); got != len(s.Teams()) || got != 4 || len(s.Queues()) != 1 {
+		t.Fatalf("org %v: teams %v, queues %v", org, s.Teams(), s.Queues())
+	}
+	for _, u := range s.Users() {
+		subj, ok := org.Subject(u.ID)
+		if !ok {
+			t.Fatalf("the organisation lacks %s", u.ID)
+		}
+		for _, raw := range s.Records() {
+			r, _ := s.Record(raw.Ref)
+			for _, a := range []ownership.Action{ownership.View, ownership.Update, ownership.Delete, ownership.Claim, ownership.Reassign, ownership.ManageOwnership} {
+				got, want := s.Decide(u.ID, a, r.Ref, ""), s.Policy().Decide(subj, a, r)
+				if got != want {
+					t.Errorf("%s %s %s: seed %v, policy with the org's subject %v", u.ID, a, r.Ref, got, want)
+				}
+			}
+		}
+	}
+	for _, c := range []struct {
+		user   ownership.UserID
+		a      ownership.Action
+		ref    string
+		reason ownership.Reason
+		basis  string
+	}{
+		{"eli", ownership.View, "contact/c1", ownership.ReasonInScope, "teammates"},  // raj is in sales-east too
+		{"wu", ownership.View, "contact/c1", ownership.ReasonViewScope, ""},          // sales-west is not sales-east
+		{"olga", ownership.View, "contact/c3", ownership.ReasonInScope, "teammates"}, // she manages sales, above sales-west
+		{"vera", ownership.Update, "contact/c1", ownership.ReasonInScope, "hierarchy"},
+		{"wes", ownership.View, "contact/c1", ownership.ReasonViewScope, ""}, // raj reports to dan, not wes
+		{"sue", ownership.Claim, "ticket/t1", ownership.ReasonClaimable, "queue claim"},
+		{"sam", ownership.Claim, "ticket/t1", ownership.ReasonNotQueueMember, ""},
+		{"gia", ownership.View, "contact/c1", ownership.ReasonOtherTenant, ""},
+		{"ada", ownership.View, "contact/g1", ownership.ReasonOtherTenant, ""}, // bypass stays in its tenant
+		{"pat", ownership.View, "contact/g1", ownership.ReasonInScope, "others' records"},
+		{"pat", ownership.Update, "contact/c1", ownership.ReasonUpdateScope, ""}, // the platform role grants views only
+	} {
+		d := s.Decide(c.user, c.a, ownership.MustRef(c.ref), "")
+		if d.Reason != c.reason || d.Basis() != c.basis {
+			t.Errorf("%s %s %s: %v (basis %q), want %v (basis %q)", c.user, c.a, c.ref, d, d.Basis(), c.reason, c.basis)
+		}
+	}
+	// Returned teams are copies.
+	teams := s.Teams()
+	teams[0].Managers[0] = "eli"
+	if again := s.Teams(); again[0].Managers[0] != "olga" {
+		t.Error("Teams returned the seed's own slice")
 	}
 }

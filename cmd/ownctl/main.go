@@ -10,11 +10,20 @@
 //	ownctl validate -seed FILE
 //	ownctl who      -seed FILE [-action ACTION] -record TYPE/ID [-v]
 //
+// On a seed, every answer sees the seed's organisation: users' tenants,
+// teams (and the managers of teams above them), manager hierarchy and
+// queues, so check, explain and filter decide with each user's teammates,
+// reports and queues, and who names them as what grants access
+// (teammates, hierarchy, queue).
+//
 // Every one of these also runs on a database that sqlstore keeps: give
 // -db DSN -policy FILE instead of -seed FILE. DSN is a postgres:// URL
 // (PostgreSQL, through pgx), or sqlite:PATH or a file: URI (SQLite);
-// FILE is the policy's JSON, {"roles": {...}, "types": {...}}. The
-// database is opened read-only: these commands cannot change it. Two
+// FILE is the policy's JSON, {"roles": {...}, "types": {...}}. There a
+// user is decided as the stored user says ([ownership.User.Subject]),
+// without teammates or reports: ownctl cannot read an organisation from
+// the database. The database is opened read-only: these commands cannot
+// change it. Two
 // commands work on a database only, and change it only with -write (a
 // dry run otherwise, which prints exactly what the real run would do):
 //
@@ -504,7 +513,7 @@ func explain(args []string, stdout, stderr io.Writer) int {
 		if roles == "" {
 			roles = "none"
 		}
-		fmt.Fprintf(stdout, "User %s%s: roles %s.\n", u.ID, name, roles)
+		fmt.Fprintf(stdout, "User %s%s: roles %s%s.\n", u.ID, name, roles, placeOf(u))
 	}
 	if ref, err := ownership.ParseRef(f.record); err == nil {
 		r, ok, err := src.record(ctx, ref)
@@ -519,12 +528,39 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	return verdict(d)
 }
 
-// describe says who owns and follows r and where that comes from.
+// placeOf describes a user's place in the organisation, after its
+// roles: "; tenant acme; teams sales-east; manager dan; queues support",
+// each part only when set.
+func placeOf(u ownership.User) string {
+	var b strings.Builder
+	if u.Tenant != "" {
+		fmt.Fprintf(&b, "; tenant %s", u.Tenant)
+	}
+	if len(u.Teams) > 0 {
+		fmt.Fprintf(&b, "; teams %s", joinIDs(u.Teams))
+	}
+	if u.Manager != "" {
+		fmt.Fprintf(&b, "; manager %s", u.Manager)
+	}
+	if len(u.Queues) > 0 {
+		fmt.Fprintf(&b, "; queues %s", joinIDs(u.Queues))
+	}
+	return b.String()
+}
+
+// describe says who owns and follows r and where that comes from, and
+// the tenant r belongs to.
 func describe(src source, r ownership.Record) string {
 	var parts []string
-	if o := r.Ownership.Owners(); len(o) > 0 {
+	if r.Tenant != "" {
+		parts = append(parts, "tenant "+string(r.Tenant))
+	}
+	switch o, q := r.Ownership.Owners(), r.Ownership.Queue(); {
+	case len(o) > 0:
 		parts = append(parts, "owners "+joinIDs(o))
-	} else {
+	case q != "":
+		parts = append(parts, "held by queue "+string(q))
+	default:
 		parts = append(parts, "unassigned")
 	}
 	if fl := r.Ownership.Followers(); len(fl) > 0 {
@@ -541,7 +577,7 @@ func describe(src source, r ownership.Record) string {
 	return strings.Join(parts, "; ")
 }
 
-func joinIDs(ids []ownership.UserID) string {
+func joinIDs[T ~string](ids []T) string {
 	s := make([]string, len(ids))
 	for i, id := range ids {
 		s[i] = string(id)
@@ -569,7 +605,7 @@ func filter(args []string, stdout, stderr io.Writer) int {
 		return exitBad
 	}
 	defer src.close()
-	u, known, err := src.user(ctx, ownership.UserID(f.user))
+	subj, known, err := src.subject(ctx, ownership.UserID(f.user))
 	if err != nil {
 		fmt.Fprintf(stderr, "ownctl: %v\n", err)
 		return exitBad
@@ -578,7 +614,6 @@ func filter(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ownctl: user %q is not in %s: nothing is reachable\n", f.user, src.where())
 		return exitDeny
 	}
-	subj := src.policy().Bind(u.Subject())
 	if f.verbose {
 		fmt.Fprintf(stdout, "# %s\n", src.policy().Filter(subj, a, f.recordType))
 	}
@@ -598,7 +633,7 @@ func filter(args []string, stdout, stderr io.Writer) int {
 }
 
 func who(args []string, stdout, stderr io.Writer) int {
-	f := newFlags("who", "who lists every user of the seed who may do the action on the record, with\nwhat grants it (owner, follower, unassigned pool, others' records, claim,\nreassign, bypass); -v adds the users who may not, with what they lack.", stdout, stderr)
+	f := newFlags("who", "who lists every user of the seed who may do the action on the record, with\nwhat grants it (owner, follower, unassigned pool, queue, teammates, hierarchy,\nothers' records, claim, queue claim, reassign, bypass); -v adds the users who\nmay not, with what they lack.", stdout, stderr)
 	f.fs.StringVar(&f.action, "action", "view", "the `ACTION`")
 	f.fs.StringVar(&f.record, "record", "", "the record, as `TYPE/ID`")
 	f.fs.BoolVar(&f.verbose, "v", false, "also list the users who may not, with the reason and the remedy")
@@ -678,7 +713,15 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			matched++
 		}
 	}
-	fmt.Fprintf(stdout, "%s: ok: %d users, %d roles, %d record types with owner fields, %d templates, %d profiles, %d records, %d assignment rules\n",
-		f.seed, len(s.Users()), len(s.Policy().RoleNames()), matched, len(s.Templates()), len(s.Profiles()), len(s.Records()), len(s.Rules()))
+	tenants := map[ownership.TenantID]bool{}
+	for _, u := range s.Users() {
+		tenants[u.Tenant] = true
+	}
+	for _, r := range s.Records() {
+		tenants[r.Tenant] = true
+	}
+	delete(tenants, "")
+	fmt.Fprintf(stdout, "%s: ok: %d users, %d teams, %d queues, %d tenants, %d roles, %d record types with owner fields, %d templates, %d profiles, %d records, %d assignment rules\n",
+		f.seed, len(s.Users()), len(s.Teams()), len(s.Queues()), len(tenants), len(s.Policy().RoleNames()), matched, len(s.Templates()), len(s.Profiles()), len(s.Records()), len(s.Rules()))
 	return exitAllow
 }

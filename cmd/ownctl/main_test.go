@@ -25,7 +25,7 @@ const seeds = "../../seed/testdata/"
 
 // session is a list of ownctl invocations whose output and exit status are
 // pinned in testdata/session.golden, so the commands' behaviour on the
-// three seed models is reviewed as a whole.
+// four seed models is reviewed as a whole.
 var session = []struct {
 	args  string
 	stdin string
@@ -72,6 +72,24 @@ var session = []struct {
 	{"who -seed contracts.json -action update -record contract/k1", "", 0},
 	{"who -seed crm.json -record contact/nope", "", 1},
 	{"who -seed crm.json -action fly -record contact/c1", "", 2},
+	{"check -seed teams.json -user eli -action view -record contact/c1", "", 0},
+	{"check -seed teams.json -user wu -action view -record contact/c1", "", 1},
+	{"check -seed teams.json -user sam -action claim -record ticket/t1", "", 1},
+	{"check -seed teams.json -user ada -action view -record contact/g1", "", 1},
+	{"check -seed teams.json -user pat -action view -record contact/g1", "", 0},
+	{"explain -seed teams.json -user vera -action update -record contact/c3", "", 0},
+	{"explain -seed teams.json -user sue -action claim -record ticket/t1", "", 0},
+	{"explain -seed teams.json -user gia -action view -record contact/c1", "", 1},
+	{"explain -seed teams.json -user wes -action update -record contact/c1", "", 1},
+	{"filter -seed teams.json -user olga -type contact -v", "", 0},
+	{"filter -seed teams.json -user dan -action update -type contact", "", 0},
+	{"filter -seed teams.json -user sue -type ticket -v", "", 0},
+	{"filter -seed teams.json -user pat -type contact", "", 0},
+	{"validate -seed teams.json", "", 0},
+	{"validate -seed teams_broken.json", "", 2},
+	{"who -seed teams.json -record contact/c1 -v", "", 0},
+	{"who -seed teams.json -action claim -record ticket/t1 -v", "", 0},
+	{"who -seed teams.json -record contact/g1", "", 0},
 	{"teleport", "", 2},
 	{"", "", 2},
 	{"filter -help", "", 0},
@@ -296,5 +314,44 @@ func TestBatchLongLineMemory(t *testing.T) {
 	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
 		t.Errorf("reading a 256 MiB line allocated %d MiB", n>>20)
+	}
+}
+
+// TestSeedWhoAgreesWithDecide: for every seed, record and action, the
+// users who lists are exactly those that check allows, with the same
+// decision, so who sees the organisation as the other commands do.
+func TestSeedWhoAgreesWithDecide(t *testing.T) {
+	ctx := t.Context()
+	for _, name := range []string{"crm.json", "journey.json", "contracts.json", "teams.json"} {
+		data, err := os.ReadFile(seeds + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := seed.Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := seedSource{s}
+		for _, raw := range s.Records() {
+			r, _, _ := src.record(ctx, raw.Ref)
+			for _, a := range []ownership.Action{ownership.View, ownership.Update, ownership.Delete, ownership.Claim, ownership.Reassign, ownership.ManageOwnership} {
+				acc, err := src.who(ctx, a, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := len(acc.Allowed) + len(acc.Denied); n != len(s.Users()) {
+					t.Fatalf("%s %s %s: %d decisions for %d users", name, a, r.Ref, n, len(s.Users()))
+				}
+				for _, d := range append(acc.Allowed, acc.Denied...) {
+					want, err := src.decide(ctx, d.Subject, a, r.Ref, "")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d != want {
+						t.Errorf("%s: who says %v, check says %v", name, d, want)
+					}
+				}
+			}
+		}
 	}
 }

@@ -31,10 +31,14 @@ type source interface {
 	// denials, as in the seed.
 	decide(ctx context.Context, id ownership.UserID, a ownership.Action, ref ownership.Ref, field string) (ownership.Decision, error)
 	user(ctx context.Context, id ownership.UserID) (ownership.User, bool, error)
+	// subject returns user id as the subject of decisions, bound to the
+	// policy: from a seed, with its organisation (tenant, teammates,
+	// reports, queues); from a database, as the stored user says.
+	subject(ctx context.Context, id ownership.UserID) (ownership.Subject, bool, error)
 	record(ctx context.Context, ref ownership.Ref) (ownership.Record, bool, error)
 	// matcher is the owner-field matcher of a type, if the source has one.
 	matcher(recordType string) (*ownership.Matcher, bool)
-	// who answers Policy.Who over every user of the source.
+	// who answers who may do a to r over every user of the source.
 	who(ctx context.Context, a ownership.Action, r ownership.Record) (ownership.Access, error)
 	// filter calls fn with each record of recordType that subj may reach
 	// with a, in the source's order.
@@ -58,6 +62,11 @@ func (src seedSource) user(_ context.Context, id ownership.UserID) (ownership.Us
 	return u, ok, nil
 }
 
+func (src seedSource) subject(_ context.Context, id ownership.UserID) (ownership.Subject, bool, error) {
+	subj, ok := src.s.Subject(id)
+	return subj, ok, nil
+}
+
 func (src seedSource) record(_ context.Context, ref ownership.Ref) (ownership.Record, bool, error) {
 	r, ok := src.s.Record(ref)
 	return r, ok, nil
@@ -67,15 +76,10 @@ func (src seedSource) matcher(recordType string) (*ownership.Matcher, bool) {
 	return src.s.Matcher(recordType)
 }
 
+// who answers through the seed's organisation, so that teammates,
+// managers and queue members are among the users allowed.
 func (src seedSource) who(ctx context.Context, a ownership.Action, r ownership.Record) (ownership.Access, error) {
-	users := func(yield func(ownership.User, error) bool) {
-		for _, u := range src.s.Users() {
-			if !yield(u, nil) {
-				return
-			}
-		}
-	}
-	return src.s.Policy().Who(ctx, users, a, r)
+	return src.s.Org().Who(ctx, src.s.Policy(), a, r)
 }
 
 func (src seedSource) filter(_ context.Context, subj ownership.Subject, a ownership.Action, recordType string, fn func(ownership.Ref) error) error {
@@ -105,14 +109,14 @@ func (src dbSource) close() error              { return src.st.DB().Close() }
 func (src dbSource) decide(ctx context.Context, id ownership.UserID, a ownership.Action, ref ownership.Ref, field string) (ownership.Decision, error) {
 	var subj ownership.Subject
 	if id != "" {
-		u, ok, err := src.user(ctx, id)
+		s, ok, err := src.subject(ctx, id)
 		if err != nil {
 			return ownership.Decision{}, err
 		}
 		if !ok {
 			return ownership.Decision{Subject: id, Action: a, Record: ref, Field: field, Reason: ownership.ReasonUnknownSubject}, nil
 		}
-		subj = src.p.Bind(u.Subject())
+		subj = s
 	}
 	subj.ID = id
 	r, _, err := src.record(ctx, ref)
@@ -135,6 +139,17 @@ func (src dbSource) user(ctx context.Context, id ownership.UserID) (ownership.Us
 		return ownership.User{}, false, nil
 	}
 	return u, err == nil, err
+}
+
+// subject is the stored user as a subject (User.Subject). The database
+// keeps no organisation that ownctl can read, so a subject has no
+// teammates and no reports here.
+func (src dbSource) subject(ctx context.Context, id ownership.UserID) (ownership.Subject, bool, error) {
+	u, ok, err := src.user(ctx, id)
+	if !ok || err != nil {
+		return ownership.Subject{}, false, err
+	}
+	return src.p.Bind(u.Subject()), true, nil
 }
 
 // record reads a record as stored: a synced record carries its copy of

@@ -1,7 +1,9 @@
-// Command inspector serves the access inspector over the three seed files
+// Command inspector serves the access inspector over the four seed files
 // of this repository (a CRM, contracts with field rules and field-matched
-// owners, a journey of synced documents), each loaded into a memstore and
-// mounted under its own prefix:
+// owners, a journey of synced documents, and a CRM of teams, a manager
+// hierarchy, a queue and two tenants), each loaded into a memstore and
+// mounted under its own prefix, with the seed's organisation so that
+// every answer sees teammates, reports, queues and tenants:
 //
 //	go run ./examples/inspector                 # on 127.0.0.1:8081
 //	go run ./examples/inspector -addr :9000
@@ -35,11 +37,11 @@ import (
 )
 
 // seedNames are the seed files served, each under /name/.
-var seedNames = []string{"crm", "contracts", "journey"}
+var seedNames = []string{"crm", "contracts", "journey", "teams"}
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8081", "address to serve on")
-	dir := flag.String("seeds", "", "directory holding crm.json, contracts.json and journey.json; empty: this repository's seed/testdata")
+	dir := flag.String("seeds", "", "directory holding crm.json, contracts.json, journey.json and teams.json; empty: this repository's seed/testdata")
 	selftest := flag.Bool("selftest", false, "serve on a random loopback port, fetch every page, exit 0 if all answered 200, else 1")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -108,7 +110,7 @@ func loopbackOnly(r *http.Request) error {
 }
 
 // newServer loads each seed into a memstore and mounts an inspector over
-// it under /name/, with an index of the three at /.
+// it under /name/, with an index of them at /.
 func newServer(ctx context.Context, dir string) (http.Handler, error) {
 	mux := http.NewServeMux()
 	for _, name := range seedNames {
@@ -125,7 +127,7 @@ func newServer(ctx context.Context, dir string) (http.Handler, error) {
 			return nil, fmt.Errorf("%s.json: %w", name, err)
 		}
 		h, err := inspect.New(inspect.Config{
-			Policy: s.Policy(), Records: st, Users: st,
+			Policy: s.Policy(), Records: st, Users: st, Org: s.Org(),
 			Authorize: loopbackOnly,
 			Title:     "Access inspector: " + name,
 		})
