@@ -271,7 +271,9 @@ func NewOrg(def OrgDef) (*Org, error) {
 				bad(strictjson.Index(path+".queues", j), "unknown queue %q", id)
 			case q.Tenant != u.Tenant:
 				bad(strictjson.Index(path+".queues", j), "queue %q belongs to tenant %q, not %q", id, q.Tenant, u.Tenant)
-			case !slices.Contains(o.members[id], u.ID):
+			case slices.Index(u.Queues, id) != j:
+				bad(strictjson.Index(path+".queues", j), "queue %q is listed twice", id)
+			default:
 				o.members[id] = append(o.members[id], u.ID)
 			}
 		}
@@ -533,7 +535,7 @@ func (o *Org) Def() OrgDef {
 	return def
 }
 
-// String describes o by its sizes: "org(12 users, 3 teams, 1 queue)".
+// String describes o by its sizes: "org(12 users, 3 teams, 2 queues)".
 func (o *Org) String() string {
 	if o == nil {
 		return "org(nil)"

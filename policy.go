@@ -513,7 +513,7 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		d.Reason = ReasonNoRoles
 		return d
 	}
-	var known, granted, fieldDenied, mayReassign, platform bool
+	var known, granted, fieldDenied, mayReassign, mayClaim, platform bool
 	for _, name := range s.Roles {
 		var ro *role
 		if p != nil {
@@ -545,6 +545,8 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 				mayReassign = true
 				sc = g.Update
 			}
+		case Claim:
+			mayClaim = mayClaim || g.Claim
 		}
 		d.Scope |= sc
 		if !roleAllows(false, g, a, rel, synced) {
@@ -580,7 +582,7 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		d.Reason, d.Tenant = ReasonOtherTenant, r.Tenant
 		return d
 	}
-	d.Reason = denial(a, rel, d.Queue, known, granted, fieldDenied, mayReassign)
+	d.Reason = denial(a, rel, d.Queue, known, granted, fieldDenied, mayReassign, mayClaim)
 	return d
 }
 
@@ -606,14 +608,18 @@ func (p *Policy) declares(t, field string) bool {
 // denial picks the reason of a denial once every role has been looked at:
 // the most specific rule that failed, so that the explanation names the
 // change that would help.
-func denial(a Action, rel relation, queue QueueID, known, granted, fieldDenied, mayReassign bool) Reason {
+func denial(a Action, rel relation, queue QueueID, known, granted, fieldDenied, mayReassign, mayClaim bool) Reason {
 	switch {
 	case !known:
 		return ReasonUnknownRole
 	case !granted:
 		return ReasonNoGrant
-	case a == Claim && rel.assigned && queue != "":
+	case a == Claim && rel.assigned && queue != "" && mayClaim:
+		// Joining the queue would help; without the claim permission it
+		// would not, and the reason says so.
 		return ReasonNotQueueMember
+	case a == Claim && rel.assigned && queue != "":
+		return ReasonNoClaimPermission
 	case a == Claim && rel.assigned:
 		return ReasonAlreadyAssigned
 	case a == Claim:
