@@ -17,6 +17,8 @@ func allocRecords() []Record {
 		{Ref: MustRef("contact/pool")},
 		{Ref: MustRef("document/d1"), Ownership: mine, Mode: SyncWithParent, Parent: MustRef("contact/mine")},
 		{Ref: MustRef("deal/x"), Ownership: followed, Fields: map[string]string{"amount": "1"}},
+		{Ref: MustRef("ticket/t1"), Ownership: MustList(Entry{Queue: "support", Role: Owner})},
+		{Ref: MustRef("contact/other-tenant"), Ownership: followed, Tenant: "globex"},
 		{},
 	}
 }
@@ -34,14 +36,20 @@ func TestCheckAllocs(t *testing.T) {
 				Fields: map[string]FieldRule{"amount": {View: All, Update: Own}}},
 		}},
 		"journey_manager": {Types: map[string]Permissions{"document": {View: Own, Update: Own, Delete: Own}}},
+		"team_rep":        {Types: map[string]Permissions{AnyType: {View: Own | Teammates | Unassigned, Update: Own | Reports, Claim: true, Reassign: true}}},
+		"operator":        {Platform: true, Types: map[string]Permissions{AnyType: {View: All}}},
 	})
+	reach := NewReach([]UserID{"bob", "carl"}, []UserID{"bob"}, []QueueID{"support"})
 	subjects := map[string]Subject{
-		"bound":   p.Bind(benchSubject),
-		"literal": benchSubject,
-		"manager": p.Bind(Subject{ID: "user-99", Roles: []string{"manager"}}),
-		"admin":   {ID: "user-99", Roles: []string{"admin"}},
-		"unknown": {ID: "user-99", Roles: []string{"nobody"}},
-		"no id":   {Roles: []string{"manager"}},
+		"team":         p.Bind(Subject{ID: "user-99", Roles: []string{"team_rep"}, Reach: reach}),
+		"team literal": {ID: "user-99", Roles: []string{"team_rep", "operator"}, Reach: reach},
+		"platform":     p.Bind(Subject{ID: "user-99", Roles: []string{"operator", "team_rep"}, Tenant: "acme", Reach: reach}),
+		"bound":        p.Bind(benchSubject),
+		"literal":      benchSubject,
+		"manager":      p.Bind(Subject{ID: "user-99", Roles: []string{"manager"}}),
+		"admin":        {ID: "user-99", Roles: []string{"admin"}},
+		"unknown":      {ID: "user-99", Roles: []string{"nobody"}},
+		"no id":        {Roles: []string{"manager"}},
 	}
 	for name, s := range subjects {
 		for _, r := range allocRecords() {
@@ -76,14 +84,17 @@ func TestCheckAllocs(t *testing.T) {
 // built from a condition tree.
 func TestPredicateMatchAllocs(t *testing.T) {
 	p := benchPolicy()
+	reach := NewReach([]UserID{"bob", "user-01"}, []UserID{"bob"}, []QueueID{"support"})
 	var preds []Predicate
-	for _, s := range []Subject{p.Bind(benchSubject), benchSubject, {ID: "user-99", Roles: []string{"admin"}}} {
+	for _, s := range []Subject{p.Bind(benchSubject), benchSubject, {ID: "user-99", Roles: []string{"admin"}},
+		{ID: "user-99", Roles: []string{"sales_rep"}, Reach: reach, Tenant: "acme"}} {
 		for a := View; a <= ManageOwnership; a++ {
 			preds = append(preds, p.Filter(s, a, "contact"), p.Filter(s, a, "document"))
 		}
 	}
 	preds = append(preds, Predicate{},
-		NewPredicate("contact", Or(OwnedBy("user-99"), And(IsUnassigned(), Not(IsSynced())), FollowedBy("bob"))))
+		NewPredicate("contact", Or(OwnedBy("user-99"), And(IsUnassigned(), Not(IsSynced())), FollowedBy("bob"))),
+		NewPredicate("contact", Or(OwnedByAny("bob", "carl"), InQueue("support"), And(InTenant("globex"), IsQueued()))))
 	for _, pred := range preds {
 		for _, r := range allocRecords() {
 			if n := testing.AllocsPerRun(50, func() { sinkBool = pred.Match(r) }); n != 0 {
