@@ -160,6 +160,20 @@ type OrgDef struct {
 	Queues []Queue `json:"queues,omitempty"`
 }
 
+// UnmarshalJSON decodes an organisation's definition strictly: unknown
+// or miscased fields, keys given twice and nesting deeper than 64 levels
+// are errors wrapping [ErrInvalid], each naming its path. It does not
+// check what [NewOrg] checks.
+func (def *OrgDef) UnmarshalJSON(b []byte) error {
+	type plain OrgDef // without this method
+	var v plain
+	if err := strictjson.Decode(b, &v); err != nil {
+		return err
+	}
+	*def = OrgDef(v)
+	return nil
+}
+
 // Org is a checked organisation: it answers who is in whose team, who
 // reports to whom and who belongs to which queue, and builds the subjects
 // of decisions with their [Reach]. An Org never changes once built and is

@@ -375,3 +375,51 @@ func TestOwnershipNeverCrossesTenants(t *testing.T) {
 		t.Errorf("the record changed: %v, %v", got.Ownership, err)
 	}
 }
+
+func TestOrgDefJSONStrict(t *testing.T) {
+	for _, bad := range []string{
+		`{"users":[{"id":"a","Manager":"b"}]}`,
+		`{"users":[],"users":[]}`,
+		`{"teams":[{"id":"t","parnet":"u"}]}`,
+		`{"users":[{"id":"a","teams":[` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `]}]}`,
+	} {
+		var def OrgDef
+		if err := def.UnmarshalJSON([]byte(bad)); !errors.Is(err, ownership.ErrInvalid) {
+			t.Errorf("UnmarshalJSON(%.40s) = %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+// FuzzOrgDef: any input either fails to decode, or builds an Org (whose
+// definition builds an Org that reaches the same users) or a joined error
+// wrapping ErrInvalid; it never panics or loops.
+func FuzzOrgDef(f *testing.F) {
+	b, _ := json.Marshal(salesOrg())
+	f.Add(string(b))
+	f.Add(`{"users":[{"id":"a","manager":"b"},{"id":"b","manager":"a"}],"teams":[{"id":"t","parent":"t"}]}`)
+	f.Add(`{"users":[{"id":"a","tenant":"x","teams":["t"],"queues":["q"]}],"teams":[{"id":"t","managers":["a"]}],"queues":[{"id":"q","tenant":"x"}]}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		var def OrgDef
+		if err := json.Unmarshal([]byte(in), &def); err != nil {
+			return
+		}
+		o, err := ownership.NewOrg(def)
+		if err != nil {
+			if !errors.Is(err, ownership.ErrInvalid) || o != nil {
+				t.Fatalf("NewOrg: %v, %v", o, err)
+			}
+			return
+		}
+		o2, err := ownership.NewOrg(o.Def())
+		if err != nil {
+			t.Fatalf("the definition of a valid Org is invalid: %v", err)
+		}
+		for _, u := range def.Users {
+			a, b := o.Reach(u.ID), o2.Reach(u.ID)
+			if !slices.Equal(a.Teammates(), b.Teammates()) || !slices.Equal(a.Reports(), b.Reports()) {
+				t.Fatalf("%s: reach changed through Def", u.ID)
+			}
+			_ = o.Above(u.ID)
+		}
+	})
+}
