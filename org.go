@@ -185,6 +185,7 @@ type Org struct {
 	queues  map[QueueID]Queue
 	direct  map[UserID][]UserID // direct reports, in user order
 	members map[QueueID][]UserID
+	manages map[UserID][]TeamID // the teams each user manages, in team order
 }
 
 type orgTeam struct {
@@ -308,10 +309,16 @@ func NewOrg(def OrgDef) (*Org, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	o.manages = map[UserID][]TeamID{}
 	for _, t := range def.Teams {
 		if t.Parent != "" {
 			p := o.teams[t.Parent]
 			p.children = append(p.children, t.ID)
+		}
+		for _, m := range t.Managers {
+			if !slices.Contains(o.manages[m], t.ID) {
+				o.manages[m] = append(o.manages[m], t.ID)
+			}
 		}
 	}
 	return o, nil
@@ -484,10 +491,8 @@ func (o *Org) managed(id UserID) []TeamID {
 			walk(c)
 		}
 	}
-	for _, tid := range slices.Sorted(maps.Keys(o.teams)) {
-		if slices.Contains(o.teams[tid].Managers, id) {
-			walk(tid)
-		}
+	for _, tid := range o.manages[id] {
+		walk(tid)
 	}
 	return out
 }
