@@ -192,6 +192,33 @@ func (p *Policy) crosses(s *Subject, t TenantID) bool {
 	return t != s.Tenant || (p != nil && p.tenant != "" && p.tenant != t)
 }
 
+// anyPlatform reports whether one of the roles names is a platform role
+// of p: the only roles that cross tenants.
+func (p *Policy) anyPlatform(names []string) bool {
+	if p == nil {
+		return false
+	}
+	for _, n := range names {
+		if r := p.lookupRole(n); r != nil && r.platform {
+			return true
+		}
+	}
+	return false
+}
+
+// anyKnown reports whether p defines one of the roles names.
+func (p *Policy) anyKnown(names []string) bool {
+	if p == nil {
+		return false
+	}
+	for _, n := range names {
+		if p.lookupRole(n) != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // allowed is the verdict of Decide without the explanation: the fast path
 // of the Can methods.
 func (p *Policy) allowed(s *Subject, a Action, r *Record) bool {

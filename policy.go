@@ -482,6 +482,24 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 	case !r.Ref.Valid():
 		d.Reason = ReasonNotFound
 		return d
+	}
+	cross := p.crosses(&s, r.Tenant)
+	if cross && !p.anyPlatform(s.Roles) {
+		// Rule 0 before everything the record holds: another tenant's
+		// record tells nothing of itself (its mode, its parent, its
+		// owners), as a missing record would not.
+		d.Parent = Ref{}
+		switch {
+		case len(s.Roles) == 0:
+			d.Reason = ReasonNoRoles
+		case !p.anyKnown(s.Roles):
+			d.Reason = ReasonUnknownRole
+		default:
+			d.Reason, d.Tenant = ReasonOtherTenant, r.Tenant
+		}
+		return d
+	}
+	switch {
 	case r.Mode > SyncWithParent:
 		d.Reason = ReasonInvalidMode
 		return d
@@ -494,7 +512,6 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		d.Reason = ReasonSynced
 		return d
 	}
-	cross := p.crosses(&s, r.Tenant)
 	reach := s.Reach.d
 	rel := relate(r.Ownership, s.ID, idHash(s.ID), reach)
 	rel.widen(r.Ownership, reach)

@@ -61,7 +61,8 @@ var reachActions = []ownership.Action{ownership.View, ownership.Update}
 
 // classes are the record classes in the order the user page shows them;
 // a record without a class (a decision that stopped before classifying,
-// such as an invalid mode) counts as "unclassified".
+// such as an invalid mode, or another tenant's record) counts as
+// "unclassified".
 var classes = [...]classSlot{{ownership.Own, "own"}, {ownership.Unassigned, "unassigned"}, {ownership.Others, "others"}, {ownership.None, "unclassified"}}
 
 // classSlot is a record class and its name on the user page.

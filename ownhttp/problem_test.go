@@ -1,6 +1,7 @@
 package ownhttp
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -230,4 +231,41 @@ func TestProblemBase(t *testing.T) {
 		t.Errorf("Content-Length %q for %d bytes", w.Header().Get("Content-Length"), w.Body.Len())
 	}
 	_ = http.StatusOK
+}
+
+// TestOtherTenantEqualsMissing checks that another tenant's record is
+// answered, for every action, exactly as a missing record, even with
+// view denials shown as 403 and whatever the record holds: a synced
+// copy, or a field its type does not declare.
+func TestOtherTenantEqualsMissing(t *testing.T) {
+	globex := []ownership.Record{
+		{Ref: ownership.MustRef("document/gd1"), Tenant: "globex", Parent: ownership.MustRef("contact/gc9"), Mode: ownership.SyncWithParent},
+		{Ref: ownership.MustRef("contract/gk1"), Tenant: "globex", Ownership: ownership.MustList(owner("am2"))},
+	}
+	routes := append(slices.Clone(recordRoutes), struct{ method, target string }{"PUT", "/contacts/%s/fields/Amount"})
+	for _, hidden := range globex {
+		for _, route := range routes {
+			target := strings.Replace(route.target, "/contacts/", "/"+hidden.Ref.Type+"s/", 1)
+			if strings.Contains(target, "/fields/") && hidden.Ref.Type != "contract" {
+				continue
+			}
+			for _, user := range []string{"mgr1", "root1"} {
+				name := fmt.Sprintf("%s %s %s", user, route.method, fmt.Sprintf(target, hidden.Ref.ID))
+				t.Run(name, func(t *testing.T) {
+					f := newFixture(t, func(g *Guard) { g.ViewDenied = 403 })
+					if _, err := f.store.CompareAndSwap(context.Background(), hidden); err != nil {
+						t.Fatal(err)
+					}
+					got := f.do(route.method, fmt.Sprintf(target, hidden.Ref.ID), user)
+					missing := f.do(route.method, fmt.Sprintf(target, "nosuch"), user)
+					if got.Code != 404 || missing.Code != 404 {
+						t.Fatalf("got %d and %d, want 404 for both; bodies %s %s", got.Code, missing.Code, got.Body, missing.Body)
+					}
+					if !slices.Equal(got.Body.Bytes(), missing.Body.Bytes()) {
+						t.Errorf("bodies differ:\nother tenant %s\nmissing      %s", got.Body, missing.Body)
+					}
+				})
+			}
+		}
+	}
 }
