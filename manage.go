@@ -133,27 +133,28 @@ func (m *Manager) emit(ctx context.Context, e Event) {
 // checkSubject denies a subject that has no id or is not in the
 // directory.
 func (m *Manager) checkSubject(ctx context.Context, by Subject, a Action, ref Ref) error {
-	_, err := m.subjectEntry(ctx, by, a, ref, Owner)
+	_, _, err := m.subjectEntry(ctx, by, a, ref, Owner)
 	return err
 }
 
 // subjectEntry is checkSubject that also returns an entry for the subject
-// with role r, with the details the one directory lookup found.
-func (m *Manager) subjectEntry(ctx context.Context, by Subject, a Action, ref Ref, r Role) (Entry, error) {
+// with role r, with the details the one directory lookup found, and the
+// subject's tenant: the directory's, or without one the Subject's.
+func (m *Manager) subjectEntry(ctx context.Context, by Subject, a Action, ref Ref, r Role) (Entry, TenantID, error) {
 	if by.ID == "" {
-		return Entry{}, Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonNoSubject}.Err()
+		return Entry{}, "", Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonNoSubject}.Err()
 	}
 	if m.Users == nil {
-		return Entry{UserID: by.ID, Role: r}, nil
+		return Entry{UserID: by.ID, Role: r}, by.Tenant, nil
 	}
 	u, err := m.Users.User(ctx, by.ID)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return Entry{}, Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonUnknownSubject}.Err()
+			return Entry{}, "", Decision{Subject: by.ID, Action: a, Record: ref, Reason: ReasonUnknownSubject}.Err()
 		}
-		return Entry{}, wrapf(err, "looking up %s", by.ID)
+		return Entry{}, "", wrapf(err, "looking up %s", by.ID)
 	}
-	return u.Entry(r), nil
+	return u.Entry(r), u.Tenant, nil
 }
 
 // entryFor returns an entry for user id with role r, carrying the user's
@@ -413,18 +414,24 @@ func (m *Manager) Create(ctx context.Context, r Record, c Creation) (Record, err
 // Claim makes by the owner of an unassigned record, keeping its followers.
 // When another user claims it first, Claim is denied with
 // [ReasonAlreadyAssigned] (the error wraps both [ErrDenied] and
-// [ErrConflict]).
+// [ErrConflict]). A user of another tenant never claims, not even
+// through a platform role: [ReasonOtherTenant].
 func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error) {
 	if err := m.check(); err != nil {
 		return Record{}, err
 	}
-	e, err := m.subjectEntry(ctx, by, Claim, ref, Owner)
+	e, tenant, err := m.subjectEntry(ctx, by, Claim, ref, Owner)
 	if err != nil {
 		return Record{}, err
 	}
 	return m.propagated(ctx)(m.change(ctx, by.ID, ref, Claim, EventClaimed, func(r Record) (Record, error) {
 		if err := m.decide(by, Claim, r); err != nil {
 			return Record{}, err
+		}
+		if tenant != r.Tenant {
+			// A platform role may claim across tenants, but the claim
+			// would put a user of another tenant on the list.
+			return Record{}, Decision{Subject: by.ID, Action: Claim, Record: r.Ref, Reason: ReasonOtherTenant, Tenant: r.Tenant}.Err()
 		}
 		l, err := r.Ownership.With(e)
 		r.Ownership = l
@@ -434,7 +441,8 @@ func (m *Manager) Claim(ctx context.Context, by Subject, ref Ref) (Record, error
 
 // Reassign makes to the only owner of the record; the previous owners are
 // removed and followers stay. by needs [Reassign] on the record. to must be
-// in the directory ([ReasonUnknownTarget] otherwise), active
+// in the directory and in the record's tenant ([ReasonUnknownTarget]
+// otherwise), active
 // ([ReasonInactiveTarget]) and able to view the record once it is theirs
 // ([ReasonTargetCannotView]); these denials come after by's own, so that
 // a user who may not reassign the record learns nothing about to.
@@ -458,6 +466,9 @@ func (m *Manager) Reassign(ctx context.Context, by Subject, ref Ref, to UserID) 
 		}
 		if targetErr != nil {
 			return Record{}, targetErr
+		}
+		if err := crossTenant(by.ID, Reassign, r, []userTenant{{target.ID, target.Tenant}}); err != nil {
+			return Record{}, err
 		}
 		next := r
 		next.Ownership = replaceOwners(r.Ownership, target.Entry(Owner))

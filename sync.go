@@ -116,9 +116,10 @@ func (m *Manager) syncStore() (syncStore, error) {
 // ancestor. A loop in the parent chain, a synced record without a parent,
 // or a parent that does not exist is an error that names the refs.
 //
-// A nil rs, a record with an invalid Ref, and a record or ancestor whose
-// Mode is neither [Independent] nor [SyncWithParent] are errors wrapping
-// [ErrInvalid]: their ownership is unknown.
+// A nil rs, a record with an invalid Ref, a record or ancestor whose
+// Mode is neither [Independent] nor [SyncWithParent], and a parent of
+// another tenant are errors wrapping [ErrInvalid]: their ownership is
+// unknown.
 func Effective(ctx context.Context, rs RecordStore, r Record) (List, error) {
 	src, err := ownershipSource(ctx, rs, r)
 	return src.Ownership, err
@@ -155,6 +156,9 @@ func ownershipSource(ctx context.Context, rs RecordStore, r Record) (Record, err
 				return Record{}, fmt.Errorf("%w: %s is synced with its parent %s, which does not exist", ErrNotFound, r.Ref, r.Parent)
 			}
 			return Record{}, wrapf(err, "reading %s, parent of %s", r.Parent, r.Ref)
+		}
+		if parent.Tenant != r.Tenant {
+			return Record{}, fmt.Errorf("%w: %s is synced with its parent %s, of another tenant; ownership never crosses tenants", ErrInvalid, r.Ref, r.Parent)
 		}
 		r = parent
 	}
@@ -367,6 +371,9 @@ func (rule syncRule) target(ctx context.Context, rs RecordStore, r Record) (List
 	parent, err := rs.Get(ctx, r.Parent)
 	if err != nil {
 		return List{}, false, wrapf(err, "reading %s, parent of %s", r.Parent, r.Ref)
+	}
+	if parent.Tenant != r.Tenant {
+		return List{}, false, nil // ownership never crosses tenants
 	}
 	return parent.Ownership, true, nil
 }

@@ -38,7 +38,8 @@ type TransferSkip struct {
 // role (if to is already on the list, owner wins). Records synced with
 // their parent are skipped: they follow the parent's transfer. by needs
 // [Reassign] on the records from owns and [ManageOwnership] on those from
-// only follows, and to must be able to view each moved record.
+// only follows, and to must be of each moved record's tenant (a record of
+// another is skipped, [ReasonUnknownTarget]) and able to view it.
 //
 // Transfer works record by record: a record that cannot move is reported
 // in Skipped and the others still move. The store must implement
@@ -93,6 +94,9 @@ func (m *Manager) Transfer(ctx context.Context, by Subject, from, to UserID, opt
 			a = Reassign
 		}
 		if err := m.decide(by, a, r); err != nil {
+			return Record{}, false, err
+		}
+		if err := crossTenant(by.ID, a, r, []userTenant{{target.ID, target.Tenant}}); err != nil {
 			return Record{}, false, err
 		}
 		next := r
