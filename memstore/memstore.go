@@ -136,7 +136,9 @@ func (s *Store) index(r ownership.Record) {
 		addTo(s.children, r.Parent, r.Ref)
 	}
 	for e := range r.Ownership.All() {
-		addTo(s.byUser, e.UserID, r.Ref)
+		if e.Queue == "" { // a queue's entry is no user's
+			addTo(s.byUser, e.UserID, r.Ref)
+		}
 	}
 }
 
@@ -158,7 +160,7 @@ func (s *Store) reindex(old, r ownership.Record) {
 		}
 	}
 	for e := range r.Ownership.All() {
-		if _, was := old.Ownership.RoleOf(e.UserID); !was {
+		if _, was := old.Ownership.RoleOf(e.UserID); !was && e.Queue == "" {
 			addTo(s.byUser, e.UserID, r.Ref)
 		}
 	}

@@ -282,3 +282,40 @@ func TestRecreateAfterDeleteKeepsVersionsMoving(t *testing.T) {
 		t.Fatalf("the re-created record was overwritten: %s", got.Ownership)
 	}
 }
+
+// TestQueueIsNoUser: a queue's entry is indexed under no user, so that
+// no user id, the empty one included, lists the records a queue holds.
+func TestQueueIsNoUser(t *testing.T) {
+	s := memstore.New()
+	ref := ownership.MustRef("ticket/t1")
+	queued := ownership.MustList(ownership.Entry{Queue: "support", Role: ownership.Owner}, entry("ann", ownership.Follower))
+	r, err := s.CompareAndSwap(ctx, ownership.Record{Ref: ref, Ownership: queued})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, want map[ownership.UserID][]ownership.Ref) {
+		t.Helper()
+		for _, u := range []ownership.UserID{"", "ann"} {
+			var got []ownership.Ref
+			for ref, err := range s.RecordsOf(ctx, u) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, ref)
+			}
+			if !slices.Equal(got, want[u]) {
+				t.Errorf("%s: RecordsOf(%q) = %v, want %v", when, u, got, want[u])
+			}
+		}
+	}
+	check("queued", map[ownership.UserID][]ownership.Ref{"ann": {ref}})
+	r.Ownership, _ = queued.InQueue("billing")
+	if r, err = s.CompareAndSwap(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	check("moved to another queue", map[ownership.UserID][]ownership.Ref{"ann": {ref}})
+	if err := s.Delete(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	check("deleted", nil)
+}
