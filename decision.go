@@ -550,6 +550,9 @@ func (d Decision) denyWhy() string {
 		}
 		return fmt.Sprintf("it is already assigned to %s; only unassigned records can be claimed, so ask %s or a manager to reassign it", d.Owner, d.Owner)
 	case ReasonNoClaimPermission:
+		if d.Queue != "" {
+			return d.ownState() + ", but none of your roles may claim; ask an administrator for the claim permission, or a manager to assign it to you"
+		}
 		return "it is unassigned, but none of your roles may claim; ask an administrator for the claim permission, or a manager to assign it to you"
 	case ReasonNoReassignPermission:
 		return "none of your roles may reassign; request the reassign permission, or ask a manager to reassign it"

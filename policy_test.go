@@ -223,6 +223,8 @@ var decideCases = []decideCase{
 	{name: "non-member does not see a queued ticket", s: reaching(who("ann", "queue_agent"), nil, nil, "billing"), a: View, r: rec("ticket/t1", queued("support")), reason: ReasonViewScope},
 	{name: "non-member cannot claim a queued ticket", s: who("ann", "queue_agent"), a: Claim, r: rec("ticket/t1", queued("support")), reason: ReasonNotQueueMember},
 	{name: "member cannot update a queued ticket before claiming it", s: reaching(who("ann", "queue_agent"), nil, nil, "support"), a: Update, r: rec("ticket/t1", queued("support")), reason: ReasonUpdateScope},
+	{name: "member without the claim permission", s: reaching(who("ann", "support"), nil, nil, "support"), a: Claim, r: rec("contact/c1", queued("support")), reason: ReasonNoClaimPermission},
+	{name: "non-member without the claim permission", s: who("ann", "support"), a: Claim, r: rec("contact/c1", queued("support")), reason: ReasonNoClaimPermission},
 	{name: "a queued ticket is not unassigned to a manager", s: who("boss", "manager"), a: Claim, r: rec("ticket/t1", queued("support")), reason: ReasonNotQueueMember},
 
 	// Tenants: no role crosses them but a platform role.
