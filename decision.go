@@ -524,6 +524,9 @@ func (d Decision) denyWhy() string {
 	case ReasonNotFound:
 		return "the record does not exist; check the reference"
 	case ReasonOtherTenant:
+		if d.Action == Claim {
+			return fmt.Sprintf("it belongs to tenant %q, and your tenant or the policy's is another; no role claims across tenants, a platform role included, since a claim would put you on another tenant's record", d.Tenant)
+		}
 		return fmt.Sprintf("it belongs to tenant %q, and your tenant or the policy's is another; only a platform role crosses tenants", d.Tenant)
 	case ReasonNotQueueMember:
 		return fmt.Sprintf("it is held by queue %s, of which you are not a member; ask to join queue %s, or ask a manager to assign it to you", d.Queue, d.Queue)

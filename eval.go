@@ -179,7 +179,7 @@ func (p *Policy) mask(s *Subject, a Action, ti int, cross bool) (uint64, uint64)
 	}
 	var m uint64
 	for _, n := range s.Roles {
-		if r := p.lookupRole(n); r != nil && (r.platform || !cross) {
+		if r := p.lookupRole(n); r != nil && (!cross || (r.platform && a != Claim)) {
 			m |= r.allow[ti][a]
 		}
 	}

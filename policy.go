@@ -25,7 +25,9 @@ type RoleDef struct {
 	// of every tenant, where the subject's other roles, bypass ones
 	// included, apply only within its own tenant. A platform role is a
 	// separate, explicit grant for the operator of a multi-tenant host; a
-	// policy of one tenant ([PolicyDef.Tenant]) may not have one.
+	// policy of one tenant ([PolicyDef.Tenant]) may not have one. It never
+	// claims another tenant's record: a claim would put a user of one
+	// tenant on the list of another's.
 	Platform bool `json:"platform,omitempty"`
 	// Types maps a record type, or AnyType, to the role's permissions on
 	// it.
@@ -484,7 +486,7 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 		return d
 	}
 	cross := p.crosses(&s, r.Tenant)
-	if cross && !p.anyPlatform(s.Roles) {
+	if cross && (a == Claim || !p.anyPlatform(s.Roles)) {
 		// Rule 0 before everything the record holds: another tenant's
 		// record tells nothing of itself (its mode, its parent, its
 		// owners), as a missing record would not.
@@ -540,8 +542,8 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 			continue
 		}
 		known = true
-		if cross && !ro.platform {
-			continue // only a platform role crosses tenants
+		if cross && (!ro.platform || a == Claim) {
+			continue // only a platform role crosses tenants, and never to claim
 		}
 		platform = platform || ro.platform
 		if ro.bypass {

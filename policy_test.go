@@ -234,6 +234,7 @@ var decideCases = []decideCase{
 	{name: "a subject without a tenant is not every tenant's", s: who("root", "admin"), a: Delete, r: tenant("globex", rec("contact/c1")), reason: ReasonOtherTenant},
 	{name: "a platform role crosses tenants", s: in("acme", who("op", "operator", "admin")), a: View, r: tenant("globex", rec("contact/c1", own("bob"))), allow: true, reason: ReasonInScope, role: "operator"},
 	{name: "only the platform role crosses", s: in("acme", who("op", "operator", "admin")), a: Delete, r: tenant("globex", rec("contact/c1", own("bob"))), reason: ReasonDeleteScope},
+	{name: "a platform role never claims across tenants", s: in("acme", who("op", "operator", "manager")), a: Claim, r: tenant("globex", rec("contact/c1")), reason: ReasonOtherTenant},
 }
 
 func TestDecideRules(t *testing.T) {

@@ -404,7 +404,7 @@ func (p *Policy) cond(s Subject, a Action, t string) (Cond, bool) {
 			}
 		}
 		alts = append(alts, c)
-		if ro.platform {
+		if ro.platform && a != Claim {
 			platform = append(platform, c)
 		}
 	}

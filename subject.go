@@ -66,7 +66,7 @@ func (p *Policy) Bind(s Subject) Subject {
 		for ti := range b.allow {
 			for a := range b.allow[ti] {
 				b.allow[ti][a] |= r.allow[ti][a]
-				if r.platform {
+				if r.platform && Action(a) != Claim {
 					b.cross[ti][a] |= r.allow[ti][a]
 				}
 			}
