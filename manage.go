@@ -54,6 +54,9 @@ type Manager struct {
 	// children of a changed record follow it at once (see
 	// [Manager.Propagate]).
 	ManualSync bool
+	// Org, when set, is the organisation: Enqueue refuses a queue it does
+	// not define or that belongs to another tenant than the record.
+	Org *Org
 }
 
 // check reports a Manager that cannot run an operation: one that is nil,
@@ -532,8 +535,9 @@ func replaceOwners(l List, e Entry) List {
 // Enqueue puts the record in queue q, as Salesforce changes a record's
 // owner to a queue: its owners are removed, its followers stay, and the
 // queue's members may then claim it ([Manager.Claim]). by needs
-// [Reassign] on the record. Enqueue does not check that q exists: the
-// host's organisation ([Org]) knows its queues.
+// [Reassign] on the record. With [Manager.Org] set, a queue the
+// organisation does not define, or of another tenant than the record, is
+// an error wrapping [ErrInvalid]; without it, the host checks its queues.
 func (m *Manager) Enqueue(ctx context.Context, by Subject, ref Ref, q QueueID) (Record, error) {
 	if err := m.check(); err != nil {
 		return Record{}, err
@@ -547,6 +551,11 @@ func (m *Manager) Enqueue(ctx context.Context, by Subject, ref Ref, q QueueID) (
 	return m.propagated(ctx)(m.change(ctx, by.ID, ref, Reassign, EventQueued, func(r Record) (Record, error) {
 		if err := m.decide(by, Reassign, r); err != nil {
 			return Record{}, err
+		}
+		if m.Org != nil {
+			if queue, ok := m.Org.Queue(q); !ok || queue.Tenant != r.Tenant {
+				return Record{}, fmt.Errorf("%w: enqueue %s: the organisation has no queue %q in the record's tenant", ErrInvalid, ref, q)
+			}
 		}
 		l, err := r.Ownership.InQueue(q)
 		r.Ownership = l

@@ -293,6 +293,11 @@ func TestClaimFromQueueRace(t *testing.T) {
 	if _, err := m.Enqueue(ctx, agent, ref, "support"); !errors.Is(err, ownership.ErrDenied) {
 		t.Errorf("an agent without reassign enqueued: %v", err)
 	}
+	withOrg := *m
+	withOrg.Org = o
+	if _, err := withOrg.Enqueue(ctx, lead, ref, "billing"); !errors.Is(err, ownership.ErrInvalid) {
+		t.Errorf("enqueued in a queue the organisation does not define: %v", err)
+	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	winners, conflicts := 0, 0
