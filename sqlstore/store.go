@@ -436,17 +436,26 @@ func (s *Store) Get(ctx context.Context, ref ownership.Ref) (ownership.Record, e
 	if err := ctx.Err(); err != nil {
 		return ownership.Record{}, err
 	}
+	r, err := s.getIn(ctx, s.conn(), ref)
+	if err != nil {
+		return ownership.Record{}, s.fail(ctx, "get "+ref.String(), err)
+	}
+	return r, nil
+}
+
+// getIn is Get on c, with the database's errors as they are.
+func (s *Store) getIn(ctx context.Context, c execer, ref ownership.Ref) (ownership.Record, error) {
 	if !ref.Valid() || !storableRef(ref) {
 		return ownership.Record{}, fmt.Errorf("%w: record %s", ownership.ErrNotFound, ref)
 	}
-	rows, err := s.conn().Query(ctx, s.q(`SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
+	rows, err := c.Query(ctx, s.q(`SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
 		WHERE r.type = $1 AND r.id = $2 ORDER BY e.position`), ref.Type, ref.ID)
 	if err != nil {
-		return ownership.Record{}, s.fail(ctx, "get "+ref.String(), err)
+		return ownership.Record{}, err
 	}
 	recs, err := scanRecords(rows)
 	if err != nil {
-		return ownership.Record{}, s.fail(ctx, "get "+ref.String(), err)
+		return ownership.Record{}, err
 	}
 	if len(recs) == 0 {
 		return ownership.Record{}, fmt.Errorf("%w: record %s", ownership.ErrNotFound, ref)

@@ -146,7 +146,7 @@ func (w *whereBuilder) entry(u ownership.UserID, role int) {
 // against it.
 func (w *whereBuilder) set(ids []string) string {
 	if w.d == Postgres {
-		return "ANY (" + w.arg(ids) + "::text[])"
+		return "= ANY (" + w.arg(ids) + "::text[])"
 	}
 	j, _ := json.Marshal(ids) // strings only, storable ones: cannot fail
 	return "IN (SELECT value FROM json_each(" + w.arg(string(j)) + "))"
