@@ -203,29 +203,28 @@ const (
 // nobody, as in [ownership.Org.Reachers]): kind 1 for the members of the
 // owners' teams (of the owners' tenant, as a team's members are) and the
 // managers of those teams and of every team above them; kind 2 for the
-// owners' managers, transitively. The recursions use UNION, which drops a
+// owners' managers, transitively. A team's members and managers are
+// users of its tenant, as [ownership.NewOrg] requires. The recursions use UNION, which drops a
 // row already found, so a loop in the data (a team its own ancestor, a
 // manager chain that comes back) ends them instead of running forever.
 func (d Dialect) reachersQuery() string {
-	// elems(x) lists the strings of the JSON array column x, to follow
-	// IN; managers is the FROM item of the managers of team tm, and
-	// manager its column.
-	elems := func(col string) string {
+	// in(x, col) is "the string x is an element of the JSON array col".
+	// On PostgreSQL it is jsonb's ? operator rather than a set-returning
+	// function, whose default estimate of 100 rows a call makes the
+	// planner expect millions of rows and compile the query (JIT) for
+	// longer than it runs.
+	in := func(x, col string) string {
 		if d == Postgres {
-			return "(SELECT jsonb_array_elements_text(" + col + "))"
+			return col + " ? " + x
 		}
-		return "(SELECT value FROM json_each(" + col + "))"
-	}
-	managers, manager := "jsonb_array_elements_text(tm.managers) AS m(id)", "m.id"
-	if d == SQLite {
-		managers, manager = "json_each(tm.managers) AS m", "m.value"
+		return x + " IN (SELECT value FROM json_each(" + col + "))"
 	}
 	q := `WITH RECURSIVE owners(id) AS (
 			SELECT u.id FROM ownership_entries e JOIN ownership_users u ON u.id = e.user_id
 			WHERE e.record_type = $1 AND e.record_id = $2 AND e.role = 2
 		), owner_teams(id) AS (
 			SELECT DISTINCT tm.id FROM ownership_users u JOIN owners o ON u.id = o.id
-			JOIN ownership_teams tm ON tm.id IN ` + elems("u.teams") + `
+			JOIN ownership_teams tm ON ` + in("tm.id", "u.teams") + `
 		), up(id) AS (
 			SELECT id FROM owner_teams
 			UNION
@@ -236,10 +235,10 @@ func (d Dialect) reachersQuery() string {
 			SELECT u.manager FROM ownership_users u JOIN above a ON u.id = a.id WHERE u.manager <> ''
 		)
 		SELECT 1, u.id FROM owner_teams ot JOIN ownership_teams tm ON tm.id = ot.id
-			JOIN ownership_users u ON u.tenant = tm.tenant AND ot.id IN ` + elems("u.teams") + `
+			JOIN ownership_users u ON u.tenant = tm.tenant AND ` + in("ot.id", "u.teams") + `
 		UNION
-		SELECT 1, ` + manager + ` FROM ownership_teams tm JOIN up ON tm.id = up.id
-			CROSS JOIN ` + managers + `
+		SELECT 1, u.id FROM up JOIN ownership_teams tm ON tm.id = up.id
+			JOIN ownership_users u ON u.tenant = tm.tenant AND ` + in("u.id", "tm.managers") + `
 		UNION
 		SELECT 2, id FROM above`
 	return d.rebind(q)
