@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -422,4 +423,77 @@ func whoView(a ownership.Access) who {
 	slices.Sort(w.Denied)
 	slices.Sort(w.Reasons)
 	return w
+}
+
+// TestPropagationStaysInTenant: a record synced with a parent of another
+// tenant is refused, and SyncDescendants copies the parent's list, queue
+// included, to the synced descendants of its tenant only, never to a
+// descendant of another tenant (stored under a parent written after it)
+// nor below one.
+func TestPropagationStaysInTenant(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *Store) {
+		put := func(r ownership.Record) ownership.Record {
+			t.Helper()
+			out, err := s.CompareAndSwap(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		parent := put(ownership.Record{Ref: ownership.MustRef("account/a1"), Tenant: "acme", Ownership: ownership.MustList(ownership.Entry{UserID: "ann", Role: ownership.Owner})})
+		synced := func(id string, tenant ownership.TenantID, p ownership.Ref) ownership.Record {
+			return ownership.Record{Ref: ownership.Ref{Type: "contact", ID: id}, Tenant: tenant, Parent: p, Mode: ownership.SyncWithParent}
+		}
+		if _, err := s.CompareAndSwap(ctx, synced("x", "globex", parent.Ref)); !errors.Is(err, ownership.ErrInvalid) {
+			t.Fatalf("a record synced with a parent of another tenant: %v, want ErrInvalid", err)
+		}
+		same := put(synced("c1", "acme", parent.Ref))
+		grand := put(ownership.Record{Ref: ownership.MustRef("document/d1"), Tenant: "acme", Parent: same.Ref, Mode: ownership.SyncWithParent})
+		// A child of another tenant, and a record of acme below it, each
+		// stored before its parent existed (nothing to check against then).
+		put(ownership.Record{Ref: ownership.MustRef("document/d2"), Tenant: "acme", Parent: ownership.MustRef("contact/o1"), Mode: ownership.SyncWithParent})
+		put(synced("o1", "globex", ownership.MustRef("account/a2")))
+		put(ownership.Record{Ref: ownership.MustRef("account/a2"), Tenant: "acme"})
+		// Reparent o1 under a1 by hand, as a write that bypassed the check
+		// would.
+		if _, err := s.db.ExecContext(ctx, s.q(`UPDATE ownership_records SET parent_type = 'account', parent_id = 'a1' WHERE id = 'o1'`)); err != nil {
+			t.Fatal(err)
+		}
+		queued, err := parent.Ownership.InQueue("support")
+		if err != nil {
+			t.Fatal(err)
+		}
+		parent.Ownership = queued
+		parent = put(parent)
+		res, err := s.SyncDescendants(ctx, parent.Ref, parent, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Events) != 2 {
+			t.Errorf("SyncDescendants wrote %d records, want 2 (c1, d1): %+v", len(res.Events), res.Events)
+		}
+		for _, ref := range []ownership.Ref{same.Ref, grand.Ref} {
+			r, err := s.Get(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Ownership.Queue() != "support" || !r.Ownership.Equal(queued) || r.Ownership.Unassigned() {
+				t.Errorf("%s: %v; want the parent's list, in queue support", ref, r.Ownership)
+			}
+		}
+		for _, ref := range []ownership.Ref{ownership.MustRef("contact/o1"), ownership.MustRef("document/d2")} {
+			r, err := s.Get(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Ownership.Len() != 0 || r.Version != 1 {
+				t.Errorf("%s of tenant %q was written across tenants: %v v%d", ref, r.Tenant, r.Ownership, r.Version)
+			}
+		}
+		// The unassigned listing agrees: the queued copies are not unassigned.
+		p := ownership.NewPredicate("contact", ownership.IsUnassigned())
+		if got := listAll(t, s, p, 10); !slices.Equal(ids(got), []string{"o1"}) {
+			t.Errorf("unassigned contacts: %q, want [o1]", ids(got))
+		}
+	})
 }
