@@ -93,7 +93,8 @@ func (s *Store) swapMany(ctx context.Context, rs []ownership.Record, events []ow
 		if err != nil {
 			return nil, fmt.Errorf("%w: record %s: fields: %v", ownership.ErrInvalid, r.Ref, err)
 		}
-		rows = append(rows, []any{r.Ref.Type, r.Ref.ID, int64(r.Version), r.Parent.Type, r.Parent.ID, int(r.Mode), !r.Ownership.Unassigned(), fields})
+		rows = append(rows, []any{r.Ref.Type, r.Ref.ID, int64(r.Version), r.Parent.Type, r.Parent.ID, int(r.Mode), !r.Ownership.Unassigned(), fields,
+			string(r.Tenant), string(r.Ownership.Queue())})
 	}
 	var written []ownership.Record
 	err := s.inTx(ctx, "write records", func(tx execer) error {
@@ -105,6 +106,7 @@ func (s *Store) swapMany(ctx context.Context, rs []ownership.Record, events []ow
 			// binds far faster than thousands of values.
 			var (
 				ts, ids, pts, pis []string
+				tenants, queues   []string
 				vers              []int64
 				modes             []int32
 				owned             []bool
@@ -119,18 +121,21 @@ func (s *Store) swapMany(ctx context.Context, rs []ownership.Record, events []ow
 					f = &str
 				}
 				fields = append(fields, f)
+				tenants, queues = append(tenants, row[8].(string)), append(queues, row[9].(string))
 			}
-			from = `unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::boolean[], $8::text[]::jsonb[])
-				AS v (t, i, ver, pt, pi, m, h, f)`
-			args = []any{ts, ids, vers, pts, pis, modes, owned, fields}
+			from = `unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::boolean[], $8::text[]::jsonb[], $9::text[], $10::text[])
+				AS v (t, i, ver, pt, pi, m, h, f, tn, q)`
+			args = []any{ts, ids, vers, pts, pis, modes, owned, fields, tenants, queues}
 		} else {
-			values, vargs := s.valuesList(rows, []string{"TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "INTEGER", "BOOLEAN", s.d.jsonType()})
-			from = `(SELECT column1 AS t, column2 AS i, column3 AS ver, column4 AS pt, column5 AS pi, column6 AS m, column7 AS h, column8 AS f
+			values, vargs := s.valuesList(rows, []string{"TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "INTEGER", "BOOLEAN", s.d.jsonType(), "TEXT", "TEXT"})
+			from = `(SELECT column1 AS t, column2 AS i, column3 AS ver, column4 AS pt, column5 AS pi, column6 AS m, column7 AS h, column8 AS f,
+				column9 AS tn, column10 AS q
 				FROM (` + values + `) x) v`
 			args = vargs
 		}
 		res, err := tx.Query(ctx, `UPDATE ownership_records
-			SET parent_type = v.pt, parent_id = v.pi, mode = v.m, has_owner = v.h, fields = v.f, version = ownership_records.version + 1
+			SET parent_type = v.pt, parent_id = v.pi, mode = v.m, has_owner = v.h, fields = v.f, tenant = v.tn, queue = v.q,
+				version = ownership_records.version + 1
 			FROM `+from+`
 			WHERE ownership_records.type = v.t AND ownership_records.id = v.i AND ownership_records.version = v.ver
 			RETURNING ownership_records.type, ownership_records.id, ownership_records.version`, args...)
@@ -155,7 +160,7 @@ func (s *Store) swapMany(ctx context.Context, rs []ownership.Record, events []ow
 		}
 		var ents [][]any
 		for _, r := range written {
-			for pos, e := range r.Ownership.Entries() {
+			for pos, e := range userEntries(r.Ownership) {
 				ents = append(ents, []any{r.Ref.Type, r.Ref.ID, string(e.UserID), pos, int(e.Role), e.Email, e.GivenName, e.LastName})
 			}
 		}

@@ -10,10 +10,13 @@ import (
 )
 
 // userColumns are the columns that scanUsers reads.
-const userColumns = `id, login, email, given_name, last_name, roles, inactive, skills, fields`
+const userColumns = `id, login, email, given_name, last_name, roles, inactive, skills, fields, tenant, teams, manager, queues`
 
-// PutUser adds or replaces a user, whole. A user needs an id; its text
-// must be storable (valid UTF-8 without NUL bytes).
+// PutUser adds or replaces a user, whole, with its tenant, teams, manager
+// and queues. A user needs an id; its text must be storable (valid UTF-8
+// without NUL bytes). PutUser does not check the references to teams,
+// queues and the manager, which may be stored in any order: [Store.Org]
+// checks the whole organisation.
 func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -23,6 +26,13 @@ func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 	}
 	texts := append([]string{string(u.ID), u.Login, u.Email, u.GivenName, u.LastName}, u.Roles...)
 	texts = append(texts, u.Skills...)
+	texts = append(texts, string(u.Tenant), string(u.Manager))
+	for _, t := range u.Teams {
+		texts = append(texts, string(t))
+	}
+	for _, q := range u.Queues {
+		texts = append(texts, string(q))
+	}
 	for k, v := range u.Fields {
 		texts = append(texts, k, v)
 	}
@@ -43,14 +53,25 @@ func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: user %q: fields: %w", u.ID, err)
 	}
+	teams, err := encodeJSON(u.Teams, len(u.Teams) == 0)
+	if err != nil {
+		return fmt.Errorf("sqlstore: user %q: teams: %w", u.ID, err)
+	}
+	queues, err := encodeJSON(u.Queues, len(u.Queues) == 0)
+	if err != nil {
+		return fmt.Errorf("sqlstore: user %q: queues: %w", u.ID, err)
+	}
 	_, err = s.conn().Exec(ctx, s.q(`INSERT INTO ownership_users (`+userColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO UPDATE SET
 			login = excluded.login, email = excluded.email,
 			given_name = excluded.given_name, last_name = excluded.last_name,
 			roles = excluded.roles, inactive = excluded.inactive,
-			skills = excluded.skills, fields = excluded.fields`),
-		string(u.ID), u.Login, u.Email, u.GivenName, u.LastName, roles, u.Inactive, skills, fields)
+			skills = excluded.skills, fields = excluded.fields,
+			tenant = excluded.tenant, teams = excluded.teams,
+			manager = excluded.manager, queues = excluded.queues`),
+		string(u.ID), u.Login, u.Email, u.GivenName, u.LastName, roles, u.Inactive, skills, fields,
+		string(u.Tenant), teams, string(u.Manager), queues)
 	if err != nil {
 		return s.fail(ctx, fmt.Sprintf("put user %q", u.ID), err)
 	}
@@ -62,24 +83,34 @@ func scanUsers(rows Rows) ([]ownership.User, error) {
 	defer rows.Close()
 	var out []ownership.User
 	for rows.Next() {
-		var (
-			u                     ownership.User
-			roles, skills, fields sql.NullString
-		)
-		if err := rows.Scan(&u.ID, &u.Login, &u.Email, &u.GivenName, &u.LastName, &roles, &u.Inactive, &skills, &fields); err != nil {
+		u, err := scanOneUser(rows)
+		if err != nil {
 			return nil, err
-		}
-		for _, c := range []struct {
-			col sql.NullString
-			v   any
-		}{{roles, &u.Roles}, {skills, &u.Skills}, {fields, &u.Fields}} {
-			if err := decodeJSON(c.col, c.v); err != nil {
-				return nil, fmt.Errorf("user %q: %w", u.ID, err)
-			}
 		}
 		out = append(out, u)
 	}
 	return out, rows.Err()
+}
+
+// scanOneUser reads the current row of userColumns.
+func scanOneUser(rows Rows) (ownership.User, error) {
+	var (
+		u                                    ownership.User
+		roles, skills, fields, teams, queues sql.NullString
+	)
+	if err := rows.Scan(&u.ID, &u.Login, &u.Email, &u.GivenName, &u.LastName, &roles, &u.Inactive, &skills, &fields,
+		&u.Tenant, &teams, &u.Manager, &queues); err != nil {
+		return ownership.User{}, err
+	}
+	for _, c := range []struct {
+		col sql.NullString
+		v   any
+	}{{roles, &u.Roles}, {skills, &u.Skills}, {fields, &u.Fields}, {teams, &u.Teams}, {queues, &u.Queues}} {
+		if err := decodeJSON(c.col, c.v); err != nil {
+			return ownership.User{}, fmt.Errorf("user %q: %w", u.ID, err)
+		}
+	}
+	return u, nil
 }
 
 // User implements [ownership.Directory].

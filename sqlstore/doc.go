@@ -34,4 +34,21 @@
 // the "C" collation), so listings come in the same order as from memstore.
 // Text that SQL cannot hold (a NUL byte, invalid UTF-8) is refused with
 // [ownership.ErrInvalid] on write and found nowhere on read.
+//
+// # Tenants, queues and the organisation
+//
+// A record's tenant and the queue that holds it are columns of its row,
+// and every index a listing reads leads with the tenant: a subject's
+// listing begins "tenant = $1" and reads only its tenant's rows (a
+// subject with a platform role spans tenants, and its condition names
+// them). Propagation copies a parent's list, queue included, to the
+// synced descendants of the parent's tenant only, and a record synced
+// with a parent of another tenant is refused.
+//
+// Users keep their tenant, teams, manager and queues ([Store.PutUser]);
+// teams and queues have their own tables ([Store.PutTeam],
+// [Store.PutQueue]). [Store.Org] loads and checks the whole organisation,
+// to build subjects with [ownership.Org.Subject]; [Store.Who] answers who
+// may act on a record with recursive queries over the teams and the
+// manager hierarchy, as [ownership.Org.Who] does in memory.
 package sqlstore

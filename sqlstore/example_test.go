@@ -80,7 +80,7 @@ func ExampleWhere() {
 	policy := ownership.MustPolicy(map[string]ownership.RoleDef{
 		"sales_rep": {Types: map[string]ownership.Permissions{"contact": {Update: ownership.Own}}},
 	})
-	pred := policy.Filter(ownership.Subject{ID: "rep1", Roles: []string{"sales_rep"}}, ownership.Update, "contact")
+	pred := policy.Filter(ownership.Subject{ID: "rep1", Roles: []string{"sales_rep"}, Tenant: "acme"}, ownership.Update, "contact")
 	where, args, err := sqlstore.Where(pred, sqlstore.Postgres, 1)
 	if err != nil {
 		fmt.Println(err)
@@ -89,6 +89,6 @@ func ExampleWhere() {
 	fmt.Println("SELECT r.id FROM ownership_records r WHERE r.parent_id = $1 AND " + where)
 	fmt.Println(args)
 	// Output:
-	// SELECT r.id FROM ownership_records r WHERE r.parent_id = $1 AND (r.type = $2 AND EXISTS (SELECT 1 FROM ownership_entries e WHERE e.record_type = r.type AND e.record_id = r.id AND e.user_id = $3 AND e.role = 2))
-	// [contact rep1]
+	// SELECT r.id FROM ownership_records r WHERE r.parent_id = $1 AND (r.tenant = $2 AND r.type = $3 AND EXISTS (SELECT 1 FROM ownership_entries e WHERE e.record_type = r.type AND e.record_id = r.id AND e.user_id = $4 AND e.role = 2))
+	// [acme contact rep1]
 }

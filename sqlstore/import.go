@@ -183,7 +183,7 @@ func (s *Store) importBatch(ctx context.Context, batch []ownership.Record, noEve
 		}
 		var rows [][]any
 		for _, r := range created {
-			for pos, e := range r.Ownership.Entries() {
+			for pos, e := range userEntries(r.Ownership) {
 				rows = append(rows, []any{r.Ref.Type, r.Ref.ID, string(e.UserID), pos, int(e.Role), e.Email, e.GivenName, e.LastName})
 			}
 		}
@@ -210,7 +210,7 @@ func (s *Store) importBatch(ctx context.Context, batch []ownership.Record, noEve
 // the versions of those it inserted.
 func (s *Store) insertNew(ctx context.Context, tx execer, batch []ownership.Record) (map[ownership.Ref]uint64, error) {
 	out := make(map[ownership.Ref]uint64, len(batch))
-	step := s.rowsPerStatement(8)
+	step := s.rowsPerStatement(9)
 	for start := 0; start < len(batch); start += step {
 		chunk := batch[start:min(start+step, len(batch))]
 		rows := make([][]any, 0, len(chunk))
@@ -219,11 +219,12 @@ func (s *Store) insertNew(ctx context.Context, tx execer, batch []ownership.Reco
 			if err != nil {
 				return nil, fmt.Errorf("%w: record %s: fields: %v", ownership.ErrInvalid, r.Ref, err)
 			}
-			rows = append(rows, []any{r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), !r.Ownership.Unassigned(), fields})
+			rows = append(rows, []any{r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), !r.Ownership.Unassigned(), fields,
+				string(r.Tenant), string(r.Ownership.Queue())})
 		}
-		q, args := s.valuesList(rows, []string{"TEXT", "TEXT", "TEXT", "TEXT", "INTEGER", "BOOLEAN", s.d.jsonType()})
-		res, err := tx.Query(ctx, `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, has_owner, fields, version)
-			SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, 1
+		q, args := s.valuesList(rows, []string{"TEXT", "TEXT", "TEXT", "TEXT", "INTEGER", "BOOLEAN", s.d.jsonType(), "TEXT", "TEXT"})
+		res, err := tx.Query(ctx, `INSERT INTO ownership_records (type, id, parent_type, parent_id, mode, has_owner, fields, tenant, queue, version)
+			SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9, 1
 			FROM (`+q+`) v
 			WHERE TRUE -- SQLite: so that ON CONFLICT is not read as a join's ON
 			ON CONFLICT (type, id) DO NOTHING

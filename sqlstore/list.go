@@ -102,7 +102,7 @@ func (s *Store) listQuery(p ownership.Predicate, page Page) (query string, args 
 	if cond == "FALSE" {
 		return "", nil, limit, nil
 	}
-	inner := `SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields
+	inner := `SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields, r.tenant, r.queue
 		FROM ownership_records r
 		WHERE ` + cond
 	if branches := orBranches(p.Cond()); len(branches) > 1 {
@@ -114,13 +114,13 @@ func (s *Store) listQuery(p ownership.Predicate, page Page) (query string, args 
 		args = args[:0]
 		var parts []string
 		for _, c := range branches {
-			bcond, bargs, err := whereCond(p.Type(), c, s.d, len(args), page.After)
+			bcond, bargs, err := whereCond(p, c, s.d, len(args), page.After)
 			if err != nil {
 				return "", nil, 0, err
 			}
 			args = append(args, bargs...)
 			args = append(args, limit+1)
-			parts = append(parts, `SELECT * FROM (SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields
+			parts = append(parts, `SELECT * FROM (SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields, r.tenant, r.queue
 				FROM ownership_records r WHERE `+bcond+` ORDER BY r.id LIMIT `+s.d.placeholder(len(args))+`) b`+strconv.Itoa(len(parts)))
 		}
 		inner = `SELECT * FROM (` + strings.Join(parts, " UNION ") + `) r`

@@ -70,7 +70,7 @@ func (s *Store) Children(ctx context.Context, parent ownership.Ref) iter.Seq2[ow
 			args = append(args, after.Ref.Type, after.Ref.ID)
 		}
 		rows, err := s.conn().Query(ctx, s.q(`SELECT `+recordColumns+` FROM (
-				SELECT type, id, parent_type, parent_id, mode, version, fields FROM ownership_records
+				SELECT `+recordRowColumns+` FROM ownership_records
 				WHERE parent_type = $1 AND parent_id = $2 AND parent_type <> ''`+cond+`
 				ORDER BY type, id LIMIT $3
 			) r`+entriesJoin+`
@@ -182,7 +182,7 @@ func (s *Store) Synced(ctx context.Context) iter.Seq2[ownership.Record, error] {
 			args = append(args, after.Ref.Type, after.Ref.ID)
 		}
 		rows, err := s.conn().Query(ctx, s.q(`SELECT `+recordColumns+` FROM (
-				SELECT type, id, parent_type, parent_id, mode, version, fields FROM ownership_records
+				SELECT `+recordRowColumns+` FROM ownership_records
 				WHERE mode = $1`+cond+`
 				ORDER BY type, id LIMIT $2
 			) r`+entriesJoin+`

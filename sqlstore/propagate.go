@@ -45,7 +45,7 @@ func (s *Store) syncDescendants(ctx context.Context, root ownership.Ref, src own
 	if err := checkRecord(ownership.Record{Ref: root, Ownership: l}); err != nil {
 		return res, err
 	}
-	refs, err := s.descendantRefs(ctx, root)
+	refs, err := s.descendantRefs(ctx, root, src.Tenant)
 	if err != nil {
 		return res, err
 	}
@@ -84,9 +84,9 @@ func (s *Store) syncDescendants(ctx context.Context, root ownership.Ref, src own
 }
 
 // sameEntries reports whether a and b hold the same entries, details
-// included, in any order.
+// included, in any order, and the same queue.
 func sameEntries(a, b ownership.List) bool {
-	if a.Len() != b.Len() {
+	if a.Len() != b.Len() || a.Queue() != b.Queue() {
 		return false
 	}
 	want := make(map[ownership.UserID]ownership.Entry, b.Len())
@@ -101,22 +101,24 @@ func sameEntries(a, b ownership.List) bool {
 	return true
 }
 
-// descendantRefs lists root's synced descendants in one recursive query on
-// the parent index, in the order a walk level by level visits them (the
-// children of each record in ref order, after those of the records before
-// it), which is the order the Manager's record-by-record propagation
-// writes them in.
-func (s *Store) descendantRefs(ctx context.Context, root ownership.Ref) ([]ownership.Ref, error) {
+// descendantRefs lists root's synced descendants in tenant in one
+// recursive query on the parent index, in the order a walk level by level
+// visits them (the children of each record in ref order, after those of
+// the records before it), which is the order the Manager's
+// record-by-record propagation writes them in. A descendant in another
+// tenant is never one: ownership does not cross tenants, so the walk
+// stops at it and at everything below it.
+func (s *Store) descendantRefs(ctx context.Context, root ownership.Ref, tenant ownership.TenantID) ([]ownership.Ref, error) {
 	// UNION (not UNION ALL) ends the recursion on a parent chain that
 	// loops.
 	rows, err := s.conn().Query(ctx, s.q(`WITH RECURSIVE d(type, id, parent_type, parent_id) AS (
 			SELECT type, id, parent_type, parent_id FROM ownership_records
-			WHERE parent_type = $1 AND parent_id = $2 AND parent_type <> '' AND mode = 1
+			WHERE parent_type = $1 AND parent_id = $2 AND parent_type <> '' AND mode = 1 AND tenant = $3
 			UNION
 			SELECT c.type, c.id, c.parent_type, c.parent_id FROM ownership_records c JOIN d ON c.parent_type = d.type AND c.parent_id = d.id
-			WHERE c.parent_type <> '' AND c.mode = 1
+			WHERE c.parent_type <> '' AND c.mode = 1 AND c.tenant = $3
 		)
-		SELECT type, id, parent_type, parent_id FROM d ORDER BY type, id`), root.Type, root.ID)
+		SELECT type, id, parent_type, parent_id FROM d ORDER BY type, id`), root.Type, root.ID, string(tenant))
 	if err != nil {
 		return nil, s.fail(ctx, "descendants of "+root.String(), err)
 	}
@@ -197,10 +199,13 @@ func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, src own
 			return err
 		}
 		// The versioned update: only rows still at the version read.
-		set, args := s.versionSet(stale, 2)
-		// Not through s.q: the set's JSON paths hold a '$'.
-		rows, err := tx.Query(ctx, `UPDATE ownership_records SET version = version + 1, has_owner = `+s.d.placeholder(1)+`
-			WHERE mode = 1 AND (type, id, version) IN (SELECT t, i, v FROM `+set+` vs) RETURNING type, id, version`, append([]any{!l.Unassigned()}, args...)...)
+		set, args := s.versionSet(stale, 4)
+		// Not through s.q: the set's JSON paths hold a '$'. The tenant
+		// test keeps a record moved to another tenant since it was read
+		// out of the write.
+		rows, err := tx.Query(ctx, `UPDATE ownership_records SET version = version + 1, has_owner = `+s.d.placeholder(1)+`, queue = `+s.d.placeholder(2)+`
+			WHERE mode = 1 AND tenant = `+s.d.placeholder(3)+` AND (type, id, version) IN (SELECT t, i, v FROM `+set+` vs) RETURNING type, id, version`,
+			append([]any{!l.Unassigned(), string(l.Queue()), string(src.Tenant)}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -246,7 +251,7 @@ func (s *Store) replaceEntries(ctx context.Context, tx execer, recs []ownership.
 	if err := s.deleteEntries(ctx, tx, recs); err != nil {
 		return err
 	}
-	entries := l.Entries()
+	entries := userEntries(l)
 	if len(entries) == 0 {
 		return nil
 	}

@@ -16,7 +16,8 @@ import (
 // one that is only shown, {json} of a JSON document, {bool} of a
 // boolean, and {seq} the column definition of an ever-increasing integer
 // primary key whose values are never reused. A statement that begins with
-// "-- postgres" runs on PostgreSQL only.
+// "-- postgres" runs on PostgreSQL only, one that begins with "-- sqlite"
+// on SQLite only.
 //
 // ownership_records holds one row per record. has_owner is the
 // denormalised "the list names an owner", kept in the same transaction as
@@ -128,10 +129,74 @@ var migrations = [...][]string{
 		CREATE TRIGGER ownership_events_notify AFTER INSERT ON ownership_events
 		FOR EACH STATEMENT EXECUTE FUNCTION ownership_events_notify()`,
 	},
+	// Tenants, queues and the organisation. A record's tenant and the
+	// queue that holds it are columns of its row (the queue is not an
+	// entry: ownership_entries holds users only, and a record is in one
+	// queue at most); has_owner stays "the list is not unassigned", so it
+	// is true for a record a queue holds. Every index that a listing or a
+	// filter reads leads with the tenant, so that a tenant's queries never
+	// touch another's rows: the scan of a type in id order, the
+	// unassigned pool and the queued records. (The entries' by-user index
+	// needs no tenant: a user belongs to one tenant, so a user's entries
+	// are that tenant's rows.) Users gain their tenant, teams (a JSON
+	// array), manager and queues (a JSON array); teams and queues get
+	// tables of their own. SQLite has no ADD COLUMN IF NOT EXISTS: there,
+	// the version check in Migrate's transaction is what keeps a column
+	// from being added twice.
+	4: {
+		`-- postgres
+		ALTER TABLE ownership_records ADD COLUMN IF NOT EXISTS tenant {key} NOT NULL DEFAULT ''`,
+		`-- postgres
+		ALTER TABLE ownership_records ADD COLUMN IF NOT EXISTS queue {key} NOT NULL DEFAULT ''`,
+		`-- sqlite
+		ALTER TABLE ownership_records ADD COLUMN tenant {key} NOT NULL DEFAULT ''`,
+		`-- sqlite
+		ALTER TABLE ownership_records ADD COLUMN queue {key} NOT NULL DEFAULT ''`,
+		`DROP INDEX IF EXISTS ownership_records_unassigned`,
+		`CREATE INDEX IF NOT EXISTS ownership_records_tenant
+			ON ownership_records (tenant, type, id)`,
+		`CREATE INDEX IF NOT EXISTS ownership_records_unassigned
+			ON ownership_records (tenant, type, id) WHERE NOT has_owner`,
+		`CREATE INDEX IF NOT EXISTS ownership_records_queued
+			ON ownership_records (tenant, type, queue, id) WHERE queue <> ''`,
+		`-- postgres
+		ALTER TABLE ownership_users ADD COLUMN IF NOT EXISTS tenant {key} NOT NULL DEFAULT ''`,
+		`-- postgres
+		ALTER TABLE ownership_users ADD COLUMN IF NOT EXISTS teams {json}`,
+		`-- postgres
+		ALTER TABLE ownership_users ADD COLUMN IF NOT EXISTS manager {key} NOT NULL DEFAULT ''`,
+		`-- postgres
+		ALTER TABLE ownership_users ADD COLUMN IF NOT EXISTS queues {json}`,
+		`-- sqlite
+		ALTER TABLE ownership_users ADD COLUMN tenant {key} NOT NULL DEFAULT ''`,
+		`-- sqlite
+		ALTER TABLE ownership_users ADD COLUMN teams {json}`,
+		`-- sqlite
+		ALTER TABLE ownership_users ADD COLUMN manager {key} NOT NULL DEFAULT ''`,
+		`-- sqlite
+		ALTER TABLE ownership_users ADD COLUMN queues {json}`,
+		`CREATE INDEX IF NOT EXISTS ownership_users_tenant ON ownership_users (tenant, id)`,
+		`CREATE INDEX IF NOT EXISTS ownership_users_manager ON ownership_users (manager) WHERE manager <> ''`,
+		`CREATE TABLE IF NOT EXISTS ownership_teams (
+			id       {key} NOT NULL PRIMARY KEY,
+			tenant   {key} NOT NULL DEFAULT '',
+			name     {text} NOT NULL DEFAULT '',
+			parent   {key} NOT NULL DEFAULT '',
+			managers {json}
+		)`,
+		`CREATE INDEX IF NOT EXISTS ownership_teams_tenant ON ownership_teams (tenant, id)`,
+		`CREATE INDEX IF NOT EXISTS ownership_teams_parent ON ownership_teams (parent) WHERE parent <> ''`,
+		`CREATE TABLE IF NOT EXISTS ownership_queues (
+			id     {key} NOT NULL PRIMARY KEY,
+			tenant {key} NOT NULL DEFAULT '',
+			name   {text} NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX IF NOT EXISTS ownership_queues_tenant ON ownership_queues (tenant, id)`,
+	},
 }
 
 // SchemaVersion is the version of the schema that [Store.Migrate] creates.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // A compile-time check that SchemaVersion is the last migration.
 var _ = [1]struct{}{}[len(migrations)-1-SchemaVersion]
@@ -178,7 +243,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		for v := current + 1; v <= SchemaVersion; v++ {
 			for _, stmt := range migrations[v] {
-				if strings.HasPrefix(stmt, "-- postgres") && s.d != Postgres {
+				if strings.HasPrefix(stmt, "-- postgres") && s.d != Postgres || strings.HasPrefix(stmt, "-- sqlite") && s.d != SQLite {
 					continue
 				}
 				if _, err := tx.Exec(ctx, s.d.ddl(stmt)); err != nil {

@@ -314,6 +314,12 @@ func checkRecord(r ownership.Record) error {
 	if !storableRef(r.Parent) {
 		return bad("the parent reference")
 	}
+	if !storable(string(r.Tenant)) {
+		return bad("the tenant")
+	}
+	if !storable(string(r.Ownership.Queue())) {
+		return bad("the queue")
+	}
 	for e := range r.Ownership.All() {
 		if !storable(string(e.UserID)) || !storable(e.Email) || !storable(e.GivenName) || !storable(e.LastName) {
 			return bad(fmt.Sprintf("the entry of user %q", e.UserID))
@@ -348,9 +354,16 @@ func decodeJSON(col sql.NullString, v any) error {
 }
 
 // recordColumns are the columns that scanRecords reads: a record (alias r)
-// left-joined with its entries (alias e), one row per entry.
-const recordColumns = `r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields,
+// left-joined with its entries (alias e), one row per entry. The queue that
+// holds a record is a column of the record, not an entry: scanRecords
+// puts its entry first, where [ownership.NewList] keeps it.
+const recordColumns = `r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields, r.tenant, r.queue,
 	e.user_id, e.role, e.email, e.given_name, e.last_name`
+
+// recordRowColumns are the columns of ownership_records that
+// recordColumns reads, for the inner queries that select records before
+// joining their entries.
+const recordRowColumns = `type, id, parent_type, parent_id, mode, version, fields, tenant, queue`
 
 // entriesJoin joins the entries of record r.
 const entriesJoin = ` LEFT JOIN ownership_entries e ON e.record_type = r.type AND e.record_id = r.id`
@@ -384,21 +397,25 @@ func scanRecords(rows Rows) ([]ownership.Record, error) {
 			mode                int
 			version             int64
 			fields              sql.NullString
+			tenant, queue       string
 			user, email, gn, ln sql.NullString
 			role                sql.NullInt64
 		)
-		if err := rows.Scan(&ref.Type, &ref.ID, &parent.Type, &parent.ID, &mode, &version, &fields, &user, &role, &email, &gn, &ln); err != nil {
+		if err := rows.Scan(&ref.Type, &ref.ID, &parent.Type, &parent.ID, &mode, &version, &fields, &tenant, &queue, &user, &role, &email, &gn, &ln); err != nil {
 			return nil, err
 		}
 		if len(out) == 0 || out[len(out)-1].Ref != ref {
 			if err := flush(); err != nil {
 				return nil, err
 			}
-			r := ownership.Record{Ref: ref, Parent: parent, Mode: ownership.Mode(mode), Version: uint64(version)}
+			r := ownership.Record{Ref: ref, Parent: parent, Mode: ownership.Mode(mode), Version: uint64(version), Tenant: ownership.TenantID(tenant)}
 			if err := decodeJSON(fields, &r.Fields); err != nil {
 				return nil, fmt.Errorf("record %s: fields: %w", ref, err)
 			}
 			out = append(out, r)
+			if queue != "" {
+				entries = append(entries, ownership.Entry{Queue: ownership.QueueID(queue), Role: ownership.Owner})
+			}
 		}
 		if user.Valid {
 			entries = append(entries, ownership.Entry{UserID: ownership.UserID(user.String), Role: ownership.Role(role.Int64), Email: email.String, GivenName: gn.String, LastName: ln.String})
@@ -419,17 +436,26 @@ func (s *Store) Get(ctx context.Context, ref ownership.Ref) (ownership.Record, e
 	if err := ctx.Err(); err != nil {
 		return ownership.Record{}, err
 	}
+	r, err := s.getIn(ctx, s.conn(), ref)
+	if err != nil {
+		return ownership.Record{}, s.fail(ctx, "get "+ref.String(), err)
+	}
+	return r, nil
+}
+
+// getIn is Get on c, with the database's errors as they are.
+func (s *Store) getIn(ctx context.Context, c execer, ref ownership.Ref) (ownership.Record, error) {
 	if !ref.Valid() || !storableRef(ref) {
 		return ownership.Record{}, fmt.Errorf("%w: record %s", ownership.ErrNotFound, ref)
 	}
-	rows, err := s.conn().Query(ctx, s.q(`SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
+	rows, err := c.Query(ctx, s.q(`SELECT `+recordColumns+` FROM ownership_records r`+entriesJoin+`
 		WHERE r.type = $1 AND r.id = $2 ORDER BY e.position`), ref.Type, ref.ID)
 	if err != nil {
-		return ownership.Record{}, s.fail(ctx, "get "+ref.String(), err)
+		return ownership.Record{}, err
 	}
 	recs, err := scanRecords(rows)
 	if err != nil {
-		return ownership.Record{}, s.fail(ctx, "get "+ref.String(), err)
+		return ownership.Record{}, err
 	}
 	if len(recs) == 0 {
 		return ownership.Record{}, fmt.Errorf("%w: record %s", ownership.ErrNotFound, ref)
@@ -473,10 +499,16 @@ func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event)
 		return ownership.Record{}, fmt.Errorf("sqlstore: record %s: fields: %w", r.Ref, err)
 	}
 	hasOwner := !r.Ownership.Unassigned()
-	if s.d == Postgres && s.host == nil && r.Version > 0 {
+	synced := r.Mode == ownership.SyncWithParent && !r.Parent.IsZero()
+	if s.d == Postgres && s.host == nil && r.Version > 0 && !synced {
 		return s.updateInOne(ctx, r, e, fields, hasOwner)
 	}
 	err = s.inTx(ctx, "write "+r.Ref.String(), func(tx execer) error {
+		if synced {
+			if err := s.sameTenantAsParent(ctx, tx, r); err != nil {
+				return err
+			}
+		}
 		if r.Version == 0 {
 			// A record created again continues the versions of the one
 			// deleted under its ref. The version is read from the
@@ -484,10 +516,10 @@ func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event)
 			// have waited for a Delete of the ref to commit, and only a
 			// later statement sees the tombstone that Delete wrote.
 			res, err := tx.Exec(ctx, s.q(`INSERT INTO ownership_records
-				(type, id, parent_type, parent_id, mode, has_owner, fields, version)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
+				(type, id, parent_type, parent_id, mode, has_owner, fields, tenant, queue, version)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)
 				ON CONFLICT (type, id) DO NOTHING`),
-				r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields)
+				r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields, string(r.Tenant), string(r.Ownership.Queue()))
 			if err != nil {
 				return err
 			}
@@ -509,9 +541,9 @@ func (s *Store) cas(ctx context.Context, r ownership.Record, e *ownership.Event)
 			}
 		} else {
 			res, err := tx.Exec(ctx, s.q(`UPDATE ownership_records
-				SET parent_type = $3, parent_id = $4, mode = $5, has_owner = $6, fields = $7, version = version + 1
+				SET parent_type = $3, parent_id = $4, mode = $5, has_owner = $6, fields = $7, tenant = $9, queue = $10, version = version + 1
 				WHERE type = $1 AND id = $2 AND version = $8`),
-				r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields, int64(r.Version))
+				r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields, int64(r.Version), string(r.Tenant), string(r.Ownership.Queue()))
 			if err != nil {
 				return err
 			}
@@ -558,6 +590,9 @@ func (s *Store) updateInOne(ctx context.Context, r ownership.Record, e *ownershi
 	last := make([]string, 0, n)
 	pos := int32(0)
 	for en := range r.Ownership.All() {
+		if en.Queue != "" {
+			continue // the queue column holds it
+		}
 		users = append(users, string(en.UserID))
 		positions = append(positions, pos)
 		roles = append(roles, int32(en.Role))
@@ -567,7 +602,7 @@ func (s *Store) updateInOne(ctx context.Context, r ownership.Record, e *ownershi
 		pos++
 	}
 	args := []any{r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int(r.Mode), hasOwner, fields, int64(r.Version),
-		users, positions, roles, emails, given, last}
+		users, positions, roles, emails, given, last, string(r.Tenant), string(r.Ownership.Queue())}
 	event := ""
 	if e != nil {
 		e.Version = r.Version + 1
@@ -577,13 +612,13 @@ func (s *Store) updateInOne(ctx context.Context, r ownership.Record, e *ownershi
 		}
 		event = `, ev AS (
 			INSERT INTO ownership_events (event_id, record_type, record_id, version, payload)
-			SELECT $15, upd.type, upd.id, upd.version, $16 FROM upd)`
+			SELECT $17, upd.type, upd.id, upd.version, $18 FROM upd)`
 		args = append(args, e.ID(), string(payload))
 	}
 	var v int64
 	err := s.db.QueryRowContext(ctx, `WITH upd AS (
 			UPDATE ownership_records
-			SET parent_type = $3, parent_id = $4, mode = $5, has_owner = $6, fields = $7, version = version + 1
+			SET parent_type = $3, parent_id = $4, mode = $5, has_owner = $6, fields = $7, tenant = $15, queue = $16, version = version + 1
 			WHERE type = $1 AND id = $2 AND version = $8
 			RETURNING type, id, version
 		), del AS (
@@ -609,6 +644,24 @@ func (s *Store) updateInOne(ctx context.Context, r ownership.Record, e *ownershi
 	return r, nil
 }
 
+// sameTenantAsParent refuses a record synced with a parent of another
+// tenant: it would copy, and propagation would write, ownership across
+// tenants. A parent that does not exist (yet) is no objection; when it
+// is created in another tenant, propagation passes this record over.
+func (s *Store) sameTenantAsParent(ctx context.Context, tx execer, r ownership.Record) error {
+	var tenant string
+	err := tx.QueryRow(ctx, s.q(`SELECT tenant FROM ownership_records WHERE type = $1 AND id = $2`), r.Parent.Type, r.Parent.ID).Scan(&tenant)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	case ownership.TenantID(tenant) != r.Tenant:
+		return fmt.Errorf("%w: record %s of tenant %q is synced with parent %s of tenant %q: ownership does not cross tenants", ownership.ErrInvalid, r.Ref, r.Tenant, r.Parent, tenant)
+	}
+	return nil
+}
+
 // conflict explains why an update of r touched no row.
 func (s *Store) conflict(ctx context.Context, tx execer, r ownership.Record) error {
 	var v int64
@@ -628,7 +681,7 @@ const entriesPerInsert = 500
 
 // insertEntries writes r's list, in order, with multi-row INSERTs.
 func (s *Store) insertEntries(ctx context.Context, tx execer, r ownership.Record) error {
-	entries := r.Ownership.Entries()
+	entries := userEntries(r.Ownership)
 	for start := 0; start < len(entries); start += entriesPerInsert {
 		chunk := entries[start:min(start+entriesPerInsert, len(entries))]
 		var b strings.Builder
@@ -689,4 +742,15 @@ func (s *Store) Delete(ctx context.Context, ref ownership.Ref) error {
 				CASE WHEN excluded.version > ownership_tombstones.version THEN excluded.version ELSE ownership_tombstones.version END`), ref.Type, ref.ID, v)
 		return err
 	})
+}
+
+// userEntries returns the entries of l that name users, in order: the
+// rows of ownership_entries. A queue's entry is the record's queue
+// column instead.
+func userEntries(l ownership.List) []ownership.Entry {
+	entries := l.Entries()
+	if l.Queue() != "" {
+		entries = entries[1:] // the queue's entry comes first
+	}
+	return entries
 }

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -27,16 +28,25 @@ const maxCondDepth = 100
 
 // Where translates p into a SQL condition on the table ownership_records
 // under the alias r: true exactly for the rows of the records that
-// [ownership.Predicate.Match] accepts. Every value (the record type, user
-// ids) is a parameter: the text holds only column names, operators and
-// this package's own constants. Parameters are numbered from argOffset+1,
-// so that the fragment can follow other parameters of the same statement;
-// args are their values, in order.
+// [ownership.Predicate.Match] accepts. Every value (the tenant, the record
+// type, user and queue ids) is a parameter: the text holds only column
+// names, operators and this package's own constants. Parameters are
+// numbered from argOffset+1, so that the fragment can follow other
+// parameters of the same statement; args are their values, in order.
+//
+// A predicate confined to a tenant ([ownership.Predicate.Tenant]) begins
+// with "r.tenant = $1", so that the indexes that lead with the tenant
+// serve it; one that spans tenants (a subject with a platform role) names
+// them in its condition, whose "tenant" nodes test the same column.
 //
 // "Owned by" and "followed by" become EXISTS subqueries on
-// ownership_entries that the by-user index answers; "unassigned" tests the
-// has_owner column; "synced" the mode column. A disjunction of "owned by
-// u" and "followed by u" (the Own class of View) becomes one subquery.
+// ownership_entries that the by-user index answers; "owned by any of"
+// the same with a set of users: one array parameter (a Go []string, which
+// pgx encodes) on PostgreSQL, one JSON array read by json_each on SQLite.
+// "Unassigned" tests the has_owner column; "in queue" and "queued" the
+// queue column (a set of queues is passed as a set of users is);
+// "synced" the mode column. A disjunction of "owned by u" and "followed
+// by u" (the Own class of View) becomes one subquery.
 //
 // The fragment is parenthesised, so that it can be negated or combined
 // as it is.
@@ -56,11 +66,14 @@ func Where(p ownership.Predicate, d Dialect, argOffset int) (sql string, args []
 // PostgreSQL's planner, so that the by-user index is scanned from the
 // bound on rather than from the start.
 func where(p ownership.Predicate, d Dialect, argOffset int, after string) (string, []any, error) {
-	return whereCond(p.Type(), p.Cond(), d, argOffset, after)
+	return whereCond(p, p.Cond(), d, argOffset, after)
 }
 
-// whereCond is where for the records of type typ that satisfy c.
-func whereCond(typ string, c ownership.Cond, d Dialect, argOffset int, after string) (string, []any, error) {
+// whereCond is where for the records of p's type and tenant that satisfy
+// c.
+func whereCond(p ownership.Predicate, c ownership.Cond, d Dialect, argOffset int, after string) (string, []any, error) {
+	typ := p.Type()
+	tenant, confined := p.Tenant()
 	if !d.valid() {
 		return "", nil, fmt.Errorf("%w: sqlstore: %v", ownership.ErrInvalid, d)
 	}
@@ -70,11 +83,16 @@ func whereCond(typ string, c ownership.Cond, d Dialect, argOffset int, after str
 	w := &whereBuilder{d: d, offset: argOffset}
 	// A type no record can have matches nothing, like a condition that
 	// matches nothing.
-	if c.Op == ownership.OpNone || typ == "" || strings.Contains(typ, "/") || !storable(typ) {
+	if c.Op == ownership.OpNone || typ == "" || strings.Contains(typ, "/") || !storable(typ) || confined && !storable(string(tenant)) {
 		if err := w.cond(c, 0); err != nil { // still refuse malformed conditions
 			return "", nil, err
 		}
 		return "FALSE", nil, nil
+	}
+	if confined {
+		w.b.WriteString("r.tenant = ")
+		w.b.WriteString(w.arg(string(tenant)))
+		w.b.WriteString(" AND ")
 	}
 	w.b.WriteString("r.type = ")
 	w.b.WriteString(w.arg(typ))
@@ -123,6 +141,45 @@ func (w *whereBuilder) entry(u ownership.UserID, role int) {
 	w.b.WriteString(")")
 }
 
+// set returns the marker of a parameter that holds the set ids: an array
+// on PostgreSQL, a JSON array on SQLite. as is the SQL test of a column
+// against it.
+func (w *whereBuilder) set(ids []string) string {
+	if w.d == Postgres {
+		return "= ANY (" + w.arg(ids) + "::text[])"
+	}
+	j, _ := json.Marshal(ids) // strings only, storable ones: cannot fail
+	return "IN (SELECT value FROM json_each(" + w.arg(string(j)) + "))"
+}
+
+// storableIDs returns the ids that a column can hold, as strings; an
+// empty id is never one (no list or queue has it).
+func storableIDs[T ~string](ids []T) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" && storable(string(id)) {
+			out = append(out, string(id))
+		}
+	}
+	return out
+}
+
+// ownedByAny writes "one of users is an owner".
+func (w *whereBuilder) ownedByAny(users []ownership.UserID) {
+	ids := storableIDs(users)
+	if len(ids) == 0 {
+		w.b.WriteString("FALSE")
+		return
+	}
+	w.b.WriteString("EXISTS (SELECT 1 FROM ownership_entries e WHERE e.record_type = r.type AND e.record_id = r.id AND e.user_id ")
+	w.b.WriteString(w.set(ids))
+	if w.after != "" {
+		w.b.WriteString(" AND e.record_id > ")
+		w.b.WriteString(w.after)
+	}
+	fmt.Fprintf(&w.b, " AND e.role = %d)", roleOwner)
+}
+
 // cond writes c.
 func (w *whereBuilder) cond(c ownership.Cond, depth int) error {
 	if depth > maxCondDepth {
@@ -141,6 +198,25 @@ func (w *whereBuilder) cond(c ownership.Cond, depth int) error {
 		w.b.WriteString("NOT r.has_owner")
 	case ownership.OpSynced:
 		w.b.WriteString("r.mode = 1")
+	case ownership.OpOwnedByAny:
+		w.ownedByAny(c.Users)
+	case ownership.OpInQueue:
+		ids := storableIDs(c.Queues)
+		if len(ids) == 0 {
+			w.b.WriteString("FALSE")
+			break
+		}
+		w.b.WriteString("r.queue ")
+		w.b.WriteString(w.set(ids))
+	case ownership.OpQueued:
+		w.b.WriteString("r.queue <> ''")
+	case ownership.OpTenant:
+		if !storable(string(c.Tenant)) {
+			w.b.WriteString("FALSE") // no record has such a tenant
+			break
+		}
+		w.b.WriteString("r.tenant = ")
+		w.b.WriteString(w.arg(string(c.Tenant)))
 	case ownership.OpNot:
 		if len(c.Args) != 1 {
 			return fmt.Errorf("%w: sqlstore: %v takes one argument, not %d", ownership.ErrInvalid, c.Op, len(c.Args))
@@ -221,7 +297,7 @@ func (w *whereBuilder) join(c ownership.Cond, depth int) error {
 // subquery. Past maxCondDepth it gives up (cond refuses such a tree).
 func isCheap(c ownership.Cond, depth int) bool {
 	switch c.Op {
-	case ownership.OpOwnedBy, ownership.OpFollowedBy:
+	case ownership.OpOwnedBy, ownership.OpFollowedBy, ownership.OpOwnedByAny:
 		return false
 	case ownership.OpNot, ownership.OpAnd, ownership.OpOr:
 		if depth > maxCondDepth {

@@ -13,6 +13,8 @@
 //   - iterators stop when the loop stops and report a cancelled context;
 //   - UserBy matches exactly and reports ambiguity naming the users;
 //   - concurrent compare-and-swaps lose no update;
+//   - a record's tenant and the queue that holds it (its list's first
+//     entry) are kept; of many claims of one queued record, one wins;
 //   - ids full of quotes, wildcards, comment markers, backslashes, slashes
 //     and non-ASCII text are stored and found as they are.
 //
@@ -69,6 +71,7 @@ var checks = []struct {
 	{"Versions", testVersions},
 	{"Invalid", testInvalid},
 	{"RoundTrip", testRoundTrip},
+	{"TenantsAndQueues", testTenantsAndQueues},
 	{"Copies", testCopies},
 	{"Children", testChildren},
 	{"RecordsOf", testRecordsOf},
@@ -83,6 +86,7 @@ var checks = []struct {
 	{"ConcurrentCompareAndSwap", testConcurrentCAS},
 	{"ConcurrentCreate", testConcurrentCreate},
 	{"DeleteRecreateRace", testDeleteRecreateRace},
+	{"ClaimQueuedRace", testClaimQueuedRace},
 	{"HostileIDs", testHostileIDs},
 	{"HostileUsers", testHostileUsers},
 }

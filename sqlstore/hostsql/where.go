@@ -2,6 +2,7 @@ package hostsql
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -34,6 +35,13 @@ func predicate(p ownership.Predicate) (string, ownership.Cond) { return p.Type()
 // mapping cannot hold is FALSE: an owner column has no followers, a table
 // without a parent is never synced (a synced one always is).
 //
+// "Owned by any of" is an IN list on an owner column, and the disjunction
+// of "owned by" each user on other mappings; a "tenant" node is TRUE for
+// the empty tenant and FALSE for any other, since a mapping's records are
+// all of the empty tenant. A predicate confined to a non-empty tenant
+// ([ownership.Predicate.Tenant]), and "in queue" and "queued", which no
+// mapping holds, are errors wrapping [ownership.ErrInvalid].
+//
 // A predicate of another record type matches nothing ("FALSE"). An unknown
 // operator, a "not" without exactly one argument, a condition nested
 // deeper than 100 levels, a malformed alias or a negative offset is an
@@ -48,6 +56,14 @@ func (t *Table) Where(p ownership.Predicate, alias string, argOffset int) (sql s
 // when nil).
 func (t *Table) where(p ownership.Predicate, alias string, argOffset int, after any) (string, []any, error) {
 	typ, c := predicate(p)
+	if tenant, confined := p.Tenant(); confined && tenant != "" {
+		// A mapping has no tenant column: its records are all of the
+		// empty tenant, the one of a host with a single tenant. A
+		// predicate confined to another tenant is a host that keeps
+		// tenants this mapping cannot tell apart, so it is refused
+		// rather than answered with every tenant's rows.
+		return "", nil, fmt.Errorf("%w: hostsql: predicate %v is confined to tenant %q, and the mapping of %s has no tenant", ownership.ErrInvalid, p, tenant, t.m.Type)
+	}
 	return t.whereCond(typ, c, alias, argOffset, after)
 }
 
@@ -130,6 +146,13 @@ func (w *whereBuilder) cond(c ownership.Cond, t *Table, a string, depth int) err
 		w.b.WriteString("TRUE")
 	case ownership.OpOwnedBy, ownership.OpFollowedBy, ownership.OpUnassigned:
 		w.atom(c, t, a)
+	case ownership.OpOwnedByAny:
+		w.ownedByAny(c.Users, t, a)
+	case ownership.OpTenant:
+		// Every record of a mapping is of the empty tenant (see where).
+		w.b.WriteString(strings.ToUpper(strconv.FormatBool(c.Tenant == "")))
+	case ownership.OpInQueue, ownership.OpQueued:
+		return fmt.Errorf("%w: hostsql: cannot translate %v: the mapping of %s holds no queues", ownership.ErrInvalid, c.Op, t.m.Type)
 	case ownership.OpSynced:
 		if t.src == fromParent {
 			w.b.WriteString("TRUE")
@@ -212,8 +235,48 @@ func constant(c ownership.Cond, t *Table) (value, ok bool) {
 		return false, !userOK(c.User)
 	case ownership.OpOwnedBy:
 		return false, !userOK(c.User)
+	case ownership.OpOwnedByAny:
+		return false, !slices.ContainsFunc(c.Users, userOK)
+	case ownership.OpTenant:
+		return c.Tenant == "", true
 	}
 	return false, false
+}
+
+// ownedByAny writes "one of users is an owner" over row a of table t: on
+// an owner column one IN list, elsewhere the disjunction of "owned by"
+// each of them.
+func (w *whereBuilder) ownedByAny(users []ownership.UserID, t *Table, a string) {
+	var ok []ownership.UserID
+	for _, u := range users {
+		if userOK(u) && !slices.Contains(ok, u) {
+			ok = append(ok, u)
+		}
+	}
+	if len(ok) == 0 {
+		w.b.WriteString("FALSE")
+		return
+	}
+	if t.src == fromOwner {
+		owner := a + "." + t.owner
+		fmt.Fprintf(&w.b, "(%s IS NOT NULL AND %s IN (", owner, owner)
+		for i, u := range ok {
+			if i > 0 {
+				w.b.WriteString(", ")
+			}
+			w.b.WriteString(w.arg(string(u)))
+		}
+		w.b.WriteString("))")
+		return
+	}
+	w.b.WriteString("(")
+	for i, u := range ok {
+		if i > 0 {
+			w.b.WriteString(" OR ")
+		}
+		w.atom(ownership.OwnedBy(u), t, a)
+	}
+	w.b.WriteString(")")
 }
 
 // check refuses args if cond would: it translates them into a scratch

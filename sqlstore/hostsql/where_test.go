@@ -38,6 +38,11 @@ func TestWhere(t *testing.T) {
 		{"no user id matches nothing", ownership.OwnedBy(""), "(FALSE)", nil},
 		{"a user id SQL cannot hold matches nothing", ownership.OwnedBy("a\x00b"), "(FALSE)", nil},
 		{"empty and matches nothing", ownership.Cond{Op: ownership.OpAnd}, "(FALSE)", nil},
+		{"owned by any: one IN list", ownership.OwnedByAny(ann, "bob", "", ann),
+			`((c."owner_id" IS NOT NULL AND c."owner_id" IN ($3, $4)))`, []any{"ann", "bob"}},
+		{"owned by any of nobody SQL can hold", ownership.OwnedByAny("", "a\x00b"), "(FALSE)", nil},
+		{"the empty tenant: every row", ownership.And(ownership.InTenant(""), ownership.OwnedBy(ann)), "(" + owned + ")", []any{"ann"}},
+		{"another tenant: no row", ownership.Or(ownership.InTenant("acme"), ownership.OwnedBy(ann)), "(" + owned + ")", []any{"ann"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, args, err := tab.Where(ownership.NewPredicate("contact", tc.cond), "c", 2)
@@ -145,4 +150,35 @@ func TestNewTable(t *testing.T) {
 		}
 	}()
 	MustTable(Mapping{}, sqlstore.Postgres)
+}
+
+// TestWhereTenantsAndQueues: a mapping has no tenant and no queues, so a
+// predicate confined to a non-empty tenant, and a condition on queues,
+// are refused on every kind of mapping rather than translated to more
+// rows; a subject of the empty tenant is served as before.
+func TestWhereTenantsAndQueues(t *testing.T) {
+	owner := MustTable(Mapping{Type: "contact", Table: "contacts", Key: "id", KeyKind: KeyInteger, OwnerColumn: "owner_id"}, sqlstore.Postgres)
+	entries := MustTable(Mapping{Type: "contact", Table: "contacts", Key: "id", KeyKind: KeyInteger,
+		Entries: &Entries{Table: "contact_owners", Key: "contact_id", User: "user_id", Role: "role"}}, sqlstore.SQLite)
+	policy := ownership.MustPolicy(map[string]ownership.RoleDef{
+		"rep": {Types: map[string]ownership.Permissions{"contact": {View: ownership.Own | ownership.Teammates, Claim: true}}},
+	})
+	team := ownership.NewReach([]ownership.UserID{"bob", "cy"}, nil, nil)
+	for _, tab := range []*Table{owner, entries} {
+		confined := policy.Filter(ownership.Subject{ID: "ann", Roles: []string{"rep"}, Tenant: "acme"}, ownership.View, "contact")
+		if got, args, err := tab.Where(confined, "c", 0); !errors.Is(err, ownership.ErrInvalid) || got != "" || args != nil {
+			t.Errorf("Where(%v) = %q, %v, %v; want ErrInvalid", confined, got, args, err)
+		}
+		single := policy.Filter(ownership.Subject{ID: "ann", Roles: []string{"rep"}, Reach: team}, ownership.View, "contact")
+		got, args, err := tab.Where(single, "c", 0)
+		if err != nil || !slices.Contains(args, any("bob")) || !slices.Contains(args, any("cy")) {
+			t.Errorf("Where(%v) = %q, %v, %v; want the teammates as parameters", single, got, args, err)
+		}
+		queued := policy.Filter(ownership.Subject{ID: "ann", Roles: []string{"rep"}, Reach: ownership.NewReach(nil, nil, []ownership.QueueID{"support"})}, ownership.Claim, "contact")
+		for _, p := range []ownership.Predicate{queued, ownership.NewPredicate("contact", ownership.Not(ownership.IsQueued()))} {
+			if got, _, err := tab.Where(p, "c", 0); !errors.Is(err, ownership.ErrInvalid) {
+				t.Errorf("Where(%v) = %q, %v; want ErrInvalid: no mapping holds queues", p, got, err)
+			}
+		}
+	}
 }

@@ -109,3 +109,28 @@ func TestSQLite(t *testing.T) {
 		}
 	}
 }
+
+// TestWhereTenants: a predicate confined to a tenant the mapping cannot
+// tell apart is ToSql's error, never a statement over every tenant's
+// rows; a set of owners is one IN list with squirrel's placeholders.
+func TestWhereTenants(t *testing.T) {
+	contacts := hostsql.MustTable(hostsql.Mapping{Type: "contact", Table: "contacts", Key: "id",
+		KeyKind: hostsql.KeyInteger, OwnerColumn: "owner_id"}, sqlstore.Postgres)
+	policy := ownership.MustPolicy(map[string]ownership.RoleDef{
+		"rep": {Types: map[string]ownership.Permissions{"contact": {View: ownership.Own | ownership.Reports}}},
+	})
+	manager := ownership.Subject{ID: "ann", Roles: []string{"rep"}, Reach: ownership.NewReach(nil, []ownership.UserID{"bob"}, nil)}
+	q, args, err := squirrel.Select("c.id").From("contacts c").
+		Where(hostsquirrel.Where(contacts, policy.Filter(manager, ownership.View, "contact"), "c")).
+		PlaceholderFormat(squirrel.Dollar).ToSql()
+	want := `SELECT c.id FROM contacts c WHERE (((c."owner_id" IS NOT NULL AND c."owner_id" = $1) OR ((c."owner_id" IS NOT NULL AND c."owner_id" IN ($2)) AND NOT COALESCE(((c."owner_id" IS NOT NULL AND c."owner_id" = $3)), FALSE))))`
+	if err != nil || q != want || !slices.Equal(args, []any{"ann", "bob", "ann"}) {
+		t.Errorf("got  %s %q %v\nwant %s", q, args, err, want)
+	}
+	manager.Tenant = "acme"
+	_, _, err = squirrel.Select("c.id").From("contacts c").
+		Where(hostsquirrel.Where(contacts, policy.Filter(manager, ownership.View, "contact"), "c")).ToSql()
+	if !errors.Is(err, ownership.ErrInvalid) {
+		t.Errorf("a predicate confined to tenant acme: %v, want ErrInvalid", err)
+	}
+}
