@@ -216,7 +216,7 @@ func TestListMatchesDecide(t *testing.T) {
 		g := diffGen{rand.New(rand.NewPCG(7, 11))}
 		byType := loadRandom(t, s, g, 240)
 		listings, records := 0, 0
-		for range 8 {
+		for range raceScaled(8) {
 			p := g.policy()
 			for range 6 {
 				subj := g.subject()

@@ -261,9 +261,19 @@ func cmpString[T ~string](a, b T) int {
 // in the database, random policies over every class with platform roles,
 // and for subjects built by Org.Subject, the SQL listing of each Filter
 // holds exactly the records Decide allows.
+// raceScaled is n, or half of it (at least 1) under the race detector,
+// which slows SQLite about twentyfold; CI also runs these differential
+// tests at full size without it.
+func raceScaled(n int) int {
+	if raceEnabled {
+		return max(1, n/2)
+	}
+	return n
+}
+
 func TestOrgListMatchesDecide(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *Store) {
-		for seed := range uint64(3) {
+		for seed := range uint64(raceScaled(3)) {
 			g := newOrgGen(100 + seed)
 			st := s
 			if seed > 0 {
@@ -275,7 +285,7 @@ func TestOrgListMatchesDecide(t *testing.T) {
 				t.Fatal(err)
 			}
 			listings, allowed := 0, 0
-			for range 4 {
+			for range raceScaled(4) {
 				p := g.policy()
 				for _, u := range g.def.Users {
 					subj, ok := org.Subject(u.ID)
@@ -332,7 +342,7 @@ func TestWho(t *testing.T) {
 			t.Fatal(err)
 		}
 		answers, allowed := 0, 0
-		for range 5 {
+		for range raceScaled(5) {
 			p := g.policy()
 			platform := map[string]bool{}
 			for _, n := range p.RoleNames() {
