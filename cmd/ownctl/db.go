@@ -41,6 +41,17 @@ func validateDB(f *flags) int {
 			}
 		}
 	}
+	// The organisation: loops, unknown teams and queues, references
+	// across tenants, each at its path.
+	if _, err := st.Org(ctx); err != nil {
+		if !errors.Is(err, ownership.ErrInvalid) {
+			fmt.Fprintf(f.stderr, "ownctl: %v\n", err)
+			return exitBad
+		}
+		for _, line := range strings.Split(err.Error(), "\n") {
+			problems = append(problems, strings.TrimPrefix(line, "ownership: "))
+		}
+	}
 	var records, synced int
 	if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN mode = 1 THEN 1 ELSE 0 END), 0) FROM ownership_records`).Scan(&records, &synced); err != nil {
 		fmt.Fprintf(f.stderr, "ownctl: counting the records: %v\n", err)

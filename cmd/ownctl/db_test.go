@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -32,30 +33,33 @@ type testDB struct {
 // databases runs fn on a new SQLite database and, when
 // OWNERSHIP_POSTGRES_DSN is set, on a new schema of the PostgreSQL test
 // database, each holding the crm seed's users and records.
-func databases(t *testing.T, fn func(t *testing.T, db testDB)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, newSQLite(t)) })
+func databases(t *testing.T, fn func(t *testing.T, db testDB)) { databasesOf(t, "crm.json", fn) }
+
+// databasesOf is databases with the named seed of seed/testdata.
+func databasesOf(t *testing.T, name string, fn func(t *testing.T, db testDB)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newSQLite(t, name)) })
 	t.Run("postgres", func(t *testing.T) {
 		dsn := os.Getenv("OWNERSHIP_POSTGRES_DSN")
 		if dsn == "" {
 			t.Skip("OWNERSHIP_POSTGRES_DSN not set: PostgreSQL tests skipped")
 		}
-		fn(t, newPostgres(t, dsn))
+		fn(t, newPostgres(t, dsn, name))
 	})
 }
 
-func newSQLite(t *testing.T) testDB {
+func newSQLite(t *testing.T, name string) testDB {
 	path := filepath.Join(t.TempDir(), "ownership.db")
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(20000)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return fill(t, "sqlite:"+path, sqlstore.New(db, sqlstore.SQLite))
+	return fill(t, "sqlite:"+path, sqlstore.New(db, sqlstore.SQLite), name)
 }
 
 var schemaSeq atomic.Int64
 
-func newPostgres(t *testing.T, dsn string) testDB {
+func newPostgres(t *testing.T, dsn, name string) testDB {
 	schema := fmt.Sprintf("ownctl_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6, schemaSeq.Add(1))
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -82,42 +86,26 @@ func newPostgres(t *testing.T, dsn string) testDB {
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	return fill(t, dsn+sep+"search_path="+schema, sqlstore.New(db, sqlstore.Postgres))
+	return fill(t, dsn+sep+"search_path="+schema, sqlstore.New(db, sqlstore.Postgres), name)
 }
 
-// fill migrates st and stores the crm seed in it: its users, its records
-// with their effective ownership, and note/n1, synced with contact/c4 but
-// carrying a stale copy of another list, as after an interrupted
-// propagation. The seed's policy goes to a policy file.
-func fill(t *testing.T, dsn string, st *sqlstore.Store) testDB {
+// fill migrates st and stores the named seed in it: its organisation, its
+// records with their effective ownership, and for the crm seed note/n1,
+// synced with contact/c4 but carrying a stale copy of another list, as
+// after an interrupted propagation. The seed's policy goes to a policy
+// file.
+func fill(t *testing.T, dsn string, st *sqlstore.Store, name string) testDB {
 	ctx := context.Background()
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(seeds + "crm.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := seed.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range s.Users() {
-		if err := st.PutUser(ctx, u); err != nil {
+	s := storeSeed(t, st, name)
+	if name == "crm.json" {
+		stale := ownership.Record{Ref: ownership.MustRef("note/n1"), Parent: ownership.MustRef("contact/c4"), Mode: ownership.SyncWithParent,
+			Ownership: ownership.MustList(ownership.Entry{UserID: "rep1", Role: ownership.Owner})}
+		if _, err := st.CompareAndSwap(ctx, stale); err != nil {
 			t.Fatal(err)
 		}
-	}
-	for _, raw := range s.Records() {
-		r, _ := s.Record(raw.Ref)
-		r.Version = 0
-		if _, err := st.CompareAndSwap(ctx, r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stale := ownership.Record{Ref: ownership.MustRef("note/n1"), Parent: ownership.MustRef("contact/c4"), Mode: ownership.SyncWithParent,
-		Ownership: ownership.MustList(ownership.Entry{UserID: "rep1", Role: ownership.Owner})}
-	if _, err := st.CompareAndSwap(ctx, stale); err != nil {
-		t.Fatal(err)
 	}
 	policy, err := json.Marshal(s.Policy())
 	if err != nil {
@@ -128,6 +116,112 @@ func fill(t *testing.T, dsn string, st *sqlstore.Store) testDB {
 		t.Fatal(err)
 	}
 	return testDB{dsn: dsn, policy: path, st: st}
+}
+
+// storeSeed stores a seed's organisation (users, teams, queues) and its
+// records, with their effective ownership, in st, and returns the seed.
+func storeSeed(t *testing.T, st *sqlstore.Store, name string) *seed.Seed {
+	t.Helper()
+	ctx := context.Background()
+	data, err := os.ReadFile(seeds + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := seed.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range s.Queues() {
+		if err := st.PutQueue(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tm := range s.Teams() {
+		if err := st.PutTeam(ctx, tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range s.Users() {
+		if err := st.PutUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Parents before the records synced with them.
+	recs := s.Records()
+	slices.SortStableFunc(recs, func(a, b ownership.Record) int { return int(a.Mode) - int(b.Mode) })
+	for _, raw := range recs {
+		r, _ := s.Record(raw.Ref)
+		r.Version = 0
+		if _, err := st.CompareAndSwap(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// TestDBOrgEqualsSeed: with the teams seed (tenants, a team tree, a
+// manager chain, a queue, a platform role) stored in the database, every
+// check ownctl answers from the database equals the one from the seed,
+// and who allows the same users.
+func TestDBOrgEqualsSeed(t *testing.T) {
+	data, err := os.ReadFile(seeds + "teams.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := seed.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	databasesOf(t, "teams.json", func(t *testing.T, db testDB) {
+		var queries strings.Builder
+		n := 0
+		for _, u := range s.Users() {
+			for _, r := range s.Records() {
+				for a := ownership.View; a <= ownership.ManageOwnership; a++ {
+					fmt.Fprintf(&queries, "{\"user\":%q,\"action\":%q,\"record\":%q}\n", u.ID, a, r.Ref)
+					n++
+				}
+			}
+		}
+		_, fromDB, errDB := db.ownctl("check -db $DB -policy $POLICY -queries -", queries.String())
+		_, fromSeed, errSeed := db.ownctl("check -seed "+seeds+"teams.json -queries -", queries.String())
+		if errDB != "" || errSeed != "" {
+			t.Fatalf("stderr: %s%s", errDB, errSeed)
+		}
+		if fromDB != fromSeed || strings.Count(fromDB, "\n") != n {
+			t.Fatalf("%d answers from the database differ from the seed's:\n%s", n, cmp.Diff(fromSeed, fromDB))
+		}
+		// The allowed users, one line each ("ID<TAB>basis<TAB>reason"),
+		// in any order: the database lists its users in its own.
+		allowedOf := func(out string) string {
+			var lines []string
+			for l := range strings.SplitSeq(out, "\n") {
+				if l != "" && !strings.HasPrefix(l, "#") {
+					lines = append(lines, l)
+				}
+			}
+			slices.Sort(lines)
+			return strings.Join(lines, "\n")
+		}
+		allowed := 0
+		whos := 0
+		for _, r := range s.Records() {
+			for _, a := range []string{"view", "update", "claim", "reassign"} {
+				args := " -action " + a + " -record " + r.Ref.String()
+				_, fromDB, errDB := db.ownctl("who -db $DB -policy $POLICY"+args, "")
+				_, fromSeed, _ := db.ownctl("who -seed "+seeds+"teams.json"+args, "")
+				if errDB != "" || allowedOf(fromDB) != allowedOf(fromSeed) {
+					t.Errorf("who%s: database and seed differ:\n%s%s", args, cmp.Diff(allowedOf(fromSeed), allowedOf(fromDB)), errDB)
+				}
+				allowed += strings.Count(allowedOf(fromDB), "\t") / 2
+				whos++
+			}
+		}
+		if allowed == 0 {
+			t.Fatal("who allowed nobody: the comparison compares nothing")
+		}
+		t.Logf("%d checks and %d who answers (%d users allowed) equal", n, whos, allowed)
+	})
 }
 
 // ownctl runs ownctl with $DB and $POLICY in args replaced, and returns
@@ -326,7 +420,7 @@ func TestDBReadOnly(t *testing.T) {
 // TestDBBadInput: mistakes in naming the database or the policy are bad
 // input (exit 2), each with a message that says what is wrong.
 func TestDBBadInput(t *testing.T) {
-	db := newSQLite(t)
+	db := newSQLite(t, "crm.json")
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty.db")
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {

@@ -20,10 +20,11 @@
 // -db DSN -policy FILE instead of -seed FILE. DSN is a postgres:// URL
 // (PostgreSQL, through pgx), or sqlite:PATH or a file: URI (SQLite);
 // FILE is the policy's JSON, {"roles": {...}, "types": {...}}. There a
-// user is decided as the stored user says ([ownership.User.Subject]),
-// without teammates or reports: ownctl cannot read an organisation from
-// the database. The database is opened read-only: these commands cannot
-// change it. Two
+// user is decided within the organisation stored beside the records
+// (sqlstore's Store.Org: tenants, teams, the hierarchy, queues), who asks
+// the database (Store.Who, its reachers computed in SQL), and validate
+// reports the stored organisation's problems by path. The database is
+// opened read-only: these commands cannot change it. Two
 // commands work on a database only, and change it only with -write (a
 // dry run otherwise, which prints exactly what the real run would do):
 //
@@ -254,7 +255,7 @@ func (f *flags) open(ctx context.Context, write bool) (source, bool) {
 		fmt.Fprintf(f.stderr, "ownctl: %v\n", err)
 		return nil, false
 	}
-	return dbSource{st: st, p: p}, true
+	return dbSource{st: st, p: p, org: &orgCache{}}, true
 }
 
 // load reads and parses the seed file; problems are printed, one per line.

@@ -98,8 +98,31 @@ func (src seedSource) filter(_ context.Context, subj ownership.Subject, a owners
 // dbSource answers from a database through sqlstore, with the policy of a
 // policy file.
 type dbSource struct {
-	st *sqlstore.Store
-	p  *ownership.Policy
+	st  *sqlstore.Store
+	p   *ownership.Policy
+	org *orgCache
+}
+
+// orgCache holds the organisation stored beside the records, read once
+// by the first command that needs it.
+type orgCache struct {
+	org *ownership.Org
+	err error
+	ok  bool
+}
+
+// org returns the stored organisation; an organisation with problems
+// (loops, unknown teams, references across tenants) is an error, as
+// deciding without it could allow or deny wrongly.
+func (src dbSource) orgOf(ctx context.Context) (*ownership.Org, error) {
+	if !src.org.ok {
+		src.org.org, src.org.err = src.st.Org(ctx)
+		src.org.ok = true
+		if src.org.err != nil {
+			src.org.err = fmt.Errorf("the organisation stored in the database (run validate): %w", src.org.err)
+		}
+	}
+	return src.org.org, src.org.err
 }
 
 func (dbSource) where() string                 { return "the database" }
@@ -141,15 +164,18 @@ func (src dbSource) user(ctx context.Context, id ownership.UserID) (ownership.Us
 	return u, err == nil, err
 }
 
-// subject is the stored user as a subject (User.Subject). The database
-// keeps no organisation that ownctl can read, so a subject has no
-// teammates and no reports here.
+// subject is the stored user as a subject of the stored organisation
+// (Org.Subject): its tenant, teammates, reports and queues.
 func (src dbSource) subject(ctx context.Context, id ownership.UserID) (ownership.Subject, bool, error) {
-	u, ok, err := src.user(ctx, id)
-	if !ok || err != nil {
+	org, err := src.orgOf(ctx)
+	if err != nil {
 		return ownership.Subject{}, false, err
 	}
-	return src.p.Bind(u.Subject()), true, nil
+	s, ok := org.Subject(id)
+	if !ok {
+		return ownership.Subject{}, false, nil
+	}
+	return src.p.Bind(s), true, nil
 }
 
 // record reads a record as stored: a synced record carries its copy of
@@ -167,8 +193,13 @@ func (src dbSource) record(ctx context.Context, ref ownership.Ref) (ownership.Re
 
 func (dbSource) matcher(string) (*ownership.Matcher, bool) { return nil, false }
 
+// who asks the database (Store.Who): the users of the record's tenant and
+// the platform users, with the reachers computed in SQL.
 func (src dbSource) who(ctx context.Context, a ownership.Action, r ownership.Record) (ownership.Access, error) {
-	return src.p.WhoIn(ctx, src.st, a, r)
+	if _, err := src.orgOf(ctx); err != nil {
+		return ownership.Access{}, err
+	}
+	return src.st.Who(ctx, src.p, a, r.Ref)
 }
 
 func (src dbSource) filter(ctx context.Context, subj ownership.Subject, a ownership.Action, recordType string, fn func(ownership.Ref) error) error {
