@@ -181,13 +181,13 @@ func BenchmarkListOwned(b *testing.B) {
 func floorView(s *Store, user, after string, limit int) (int, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM (
 		SELECT * FROM (
-			SELECT * FROM (SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields
+			SELECT * FROM (SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields, r.tenant, r.queue
 				FROM ownership_entries x JOIN ownership_records r ON r.type = x.record_type AND r.id = x.record_id
-				WHERE x.user_id = $1 AND x.record_type = 'contact' AND x.record_id > $2
+				WHERE x.user_id = $1 AND x.record_type = 'contact' AND x.record_id > $2 AND r.tenant = ''
 				ORDER BY x.record_id LIMIT $3) a
 			UNION
-			SELECT * FROM (SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields
-				FROM ownership_records r WHERE r.type = 'contact' AND NOT r.has_owner AND r.id > $2
+			SELECT * FROM (SELECT r.type, r.id, r.parent_type, r.parent_id, r.mode, r.version, r.fields, r.tenant, r.queue
+				FROM ownership_records r WHERE r.tenant = '' AND r.type = 'contact' AND NOT r.has_owner AND r.id > $2
 				ORDER BY r.id LIMIT $3) b
 		) u ORDER BY u.id LIMIT $3
 	) r`+entriesJoin+` ORDER BY r.id, e.position`, user, after, limit)
