@@ -111,12 +111,13 @@ func sameEntries(a, b ownership.List) bool {
 func (s *Store) descendantRefs(ctx context.Context, root ownership.Ref, tenant ownership.TenantID) ([]ownership.Ref, error) {
 	// UNION (not UNION ALL) ends the recursion on a parent chain that
 	// loops.
-	rows, err := s.conn().Query(ctx, s.q(`WITH RECURSIVE d(type, id, parent_type, parent_id) AS (
-			SELECT type, id, parent_type, parent_id FROM ownership_records
-			WHERE parent_type = $1 AND parent_id = $2 AND parent_type <> '' AND mode = 1 AND tenant = $3
+	rows, err := s.conn().Query(ctx, s.q(`WITH RECURSIVE d(type, id, parent_type, parent_id, tenant) AS (
+			SELECT type, id, parent_type, parent_id, tenant FROM ownership_records
+			WHERE tenant = $3 AND parent_type = $1 AND parent_id = $2 AND parent_type <> '' AND mode = 1
 			UNION
-			SELECT c.type, c.id, c.parent_type, c.parent_id FROM ownership_records c JOIN d ON c.parent_type = d.type AND c.parent_id = d.id
-			WHERE c.parent_type <> '' AND c.mode = 1 AND c.tenant = $3
+			SELECT c.type, c.id, c.parent_type, c.parent_id, c.tenant FROM d JOIN ownership_records c
+				ON c.tenant = d.tenant AND c.parent_type = d.type AND c.parent_id = d.id
+			WHERE c.parent_type <> '' AND c.mode = 1
 		)
 		SELECT type, id, parent_type, parent_id FROM d ORDER BY type, id`), root.Type, root.ID, string(tenant))
 	if err != nil {
@@ -199,13 +200,13 @@ func (s *Store) syncBatch(ctx context.Context, stale []ownership.Record, src own
 			return err
 		}
 		// The versioned update: only rows still at the version read.
-		set, args := s.versionSet(stale, 4)
-		// Not through s.q: the set's JSON paths hold a '$'. The tenant
-		// test keeps a record moved to another tenant since it was read
-		// out of the write.
+		set, args := s.versionSet(stale, 3)
+		// Not through s.q: the set's JSON paths hold a '$'. The version
+		// test also keeps out a record moved to another tenant since the
+		// walk read it: moving it took a new version.
 		rows, err := tx.Query(ctx, `UPDATE ownership_records SET version = version + 1, has_owner = `+s.d.placeholder(1)+`, queue = `+s.d.placeholder(2)+`
-			WHERE mode = 1 AND tenant = `+s.d.placeholder(3)+` AND (type, id, version) IN (SELECT t, i, v FROM `+set+` vs) RETURNING type, id, version`,
-			append([]any{!l.Unassigned(), string(l.Queue()), string(src.Tenant)}, args...)...)
+			WHERE mode = 1 AND (type, id, version) IN (SELECT t, i, v FROM `+set+` vs) RETURNING type, id, version`,
+			append([]any{!l.Unassigned(), string(l.Queue())}, args...)...)
 		if err != nil {
 			return err
 		}

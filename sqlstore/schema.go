@@ -159,6 +159,12 @@ var migrations = [...][]string{
 			ON ownership_records (tenant, type, id) WHERE NOT has_owner`,
 		`CREATE INDEX IF NOT EXISTS ownership_records_queued
 			ON ownership_records (tenant, type, queue, id) WHERE queue <> ''`,
+		// The walk down a parent's synced descendants stays in one tenant:
+		// with the tenant in front of the parent, the walk's every step is
+		// one index range, and no planner is tempted by the tenant's whole
+		// listing index instead.
+		`CREATE INDEX IF NOT EXISTS ownership_records_tenant_parent
+			ON ownership_records (tenant, parent_type, parent_id, type, id) WHERE parent_type <> ''`,
 		`-- postgres
 		ALTER TABLE ownership_users ADD COLUMN IF NOT EXISTS tenant {key} NOT NULL DEFAULT ''`,
 		`-- postgres
