@@ -43,22 +43,24 @@ func relate(l List, id UserID, h uint64, reach *reachData) relation {
 }
 
 // widen sets rel.team and rel.reports: whether a user owner of l, other
-// than the subject, is in reach's team or below the subject.
-func (rel *relation) widen(l List, reach *reachData) {
-	if reach == nil || rel.owner || l.d == nil || l.d.first < 0 {
+// than the subject, is in reach's team or below the subject. It stops as
+// soon as it has found what the caller wants (want: inTeam, inReports, or
+// both), by one lookup per owner of the hashes the list keeps.
+func (rel *relation) widen(l List, reach *reachData, want uint8) {
+	if reach == nil || reach.both == nil || rel.owner || l.d == nil || l.d.first < 0 {
 		return
 	}
-	for _, e := range l.d.entries[l.d.first:] {
-		if e.Role != Owner || e.Queue != "" {
-			continue
+	var found uint8
+	for i := l.d.first; i < len(l.d.keys); i++ {
+		k := l.d.keys[i]
+		if k&1 == 0 || l.d.entries[i].Queue != "" {
+			continue // a follower, or the queue's entry
 		}
-		if _, ok := reach.team[e.UserID]; ok {
-			rel.team = true
-		}
-		if _, ok := reach.reports[e.UserID]; ok {
-			rel.reports = true
+		if found |= reach.both.get(l.d.entries[i].UserID, k&^1); found&want != 0 && want != inTeam|inReports || found == inTeam|inReports {
+			break
 		}
 	}
+	rel.team, rel.reports = found&inTeam != 0, found&inReports != 0
 }
 
 // class returns the record class for action a (rule 3 of the design):
@@ -248,6 +250,18 @@ func tableAllows(m uint64, r *Record, id UserID, h uint64, reach *reachData) boo
 	if m&widening(i) == 0 {
 		return false
 	}
-	rel.widen(r.Ownership, reach)
+	// Look for a teammate only where one would allow, and so for
+	// reports; either one that allows ends the search.
+	var want uint8
+	if m&(1<<(i+16)) != 0 {
+		want |= inTeam
+	}
+	if m&(1<<(i+32)) != 0 {
+		want |= inReports
+	}
+	if want == 0 {
+		want = inTeam | inReports // only both together would allow
+	}
+	rel.widen(r.Ownership, reach, want)
 	return m&(1<<tableIndex(rel, synced)) != 0
 }

@@ -67,32 +67,95 @@ type Reach struct {
 }
 
 type reachData struct {
-	team    map[UserID]struct{}
-	reports map[UserID]struct{}
-	queues  []QueueID
+	team    *idSet
+	reports *idSet
+	// both answers "teammate? report?" for an owner in one lookup.
+	both   *idSet
+	queues []QueueID
+}
+
+// Bits of idSet values: the id is a teammate, a report.
+const (
+	inTeam uint8 = 1 << iota
+	inReports
+)
+
+// idSet maps user ids to bits, looked up by the hashes that lists keep
+// beside their entries (idHash without its lowest bit), so that a check
+// never hashes a string.
+type idSet struct {
+	byHash map[uint64]idBits
+	more   map[UserID]uint8 // ids whose hash another id of the set has
+}
+
+type idBits struct {
+	id   UserID
+	bits uint8
+}
+
+// add sets bits for each non-empty id of ids in s, creating s if needed.
+func (s *idSet) add(ids []UserID, bits uint8) *idSet {
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		if s == nil {
+			s = &idSet{byHash: make(map[uint64]idBits, len(ids))}
+		}
+		h := idHash(id) &^ 1
+		switch cur, ok := s.byHash[h]; {
+		case !ok:
+			s.byHash[h] = idBits{id, bits}
+		case cur.id == id:
+			s.byHash[h] = idBits{id, cur.bits | bits}
+		default:
+			if s.more == nil {
+				s.more = map[UserID]uint8{}
+			}
+			s.more[id] |= bits
+		}
+	}
+	return s
+}
+
+// get returns the bits of id, whose idHash without its lowest bit is h.
+func (s *idSet) get(id UserID, h uint64) uint8 {
+	if s == nil {
+		return 0
+	}
+	if cur, ok := s.byHash[h]; ok && cur.id == id {
+		return cur.bits
+	}
+	return s.more[id]
+}
+
+// sorted returns the ids, sorted.
+func (s *idSet) sorted() []UserID {
+	if s == nil {
+		return nil
+	}
+	out := make([]UserID, 0, s.len())
+	for _, v := range s.byHash {
+		out = append(out, v.id)
+	}
+	out = append(out, slices.Collect(maps.Keys(s.more))...)
+	slices.Sort(out)
+	return out
+}
+
+func (s *idSet) len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.byHash) + len(s.more)
 }
 
 // NewReach returns the reach of a subject whose team covers the users
 // teammates, below whom are the users reports, and who is a member of the
 // queues. Empty ids are ignored.
 func NewReach(teammates, reports []UserID, queues []QueueID) Reach {
-	d := &reachData{}
-	for _, id := range teammates {
-		if id != "" {
-			if d.team == nil {
-				d.team = make(map[UserID]struct{}, len(teammates))
-			}
-			d.team[id] = struct{}{}
-		}
-	}
-	for _, id := range reports {
-		if id != "" {
-			if d.reports == nil {
-				d.reports = make(map[UserID]struct{}, len(reports))
-			}
-			d.reports[id] = struct{}{}
-		}
-	}
+	d := &reachData{team: (*idSet)(nil).add(teammates, inTeam), reports: (*idSet)(nil).add(reports, inReports)}
+	d.both = d.both.add(teammates, inTeam).add(reports, inReports)
 	for _, q := range queues {
 		if q != "" && !slices.Contains(d.queues, q) {
 			d.queues = append(d.queues, q)
@@ -113,7 +176,7 @@ func (r Reach) Teammates() []UserID {
 	if r.d == nil {
 		return nil
 	}
-	return slices.Sorted(maps.Keys(r.d.team))
+	return r.d.team.sorted()
 }
 
 // Reports returns, sorted, the users below the subject in the manager
@@ -122,7 +185,7 @@ func (r Reach) Reports() []UserID {
 	if r.d == nil {
 		return nil
 	}
-	return slices.Sorted(maps.Keys(r.d.reports))
+	return r.d.reports.sorted()
 }
 
 // Queues returns the queues the subject is a member of.
@@ -131,22 +194,6 @@ func (r Reach) Queues() []QueueID {
 		return nil
 	}
 	return slices.Clone(r.d.queues)
-}
-
-func (r Reach) hasTeammate(id UserID) bool {
-	if r.d == nil || r.d.team == nil {
-		return false
-	}
-	_, ok := r.d.team[id]
-	return ok
-}
-
-func (r Reach) hasReport(id UserID) bool {
-	if r.d == nil || r.d.reports == nil {
-		return false
-	}
-	_, ok := r.d.reports[id]
-	return ok
 }
 
 func (r Reach) inQueue(q QueueID) bool { return r.d != nil && slices.Contains(r.d.queues, q) }

@@ -516,7 +516,7 @@ func (p *Policy) decide(s Subject, a Action, r *Record, field string) Decision {
 	}
 	reach := s.Reach.d
 	rel := relate(r.Ownership, s.ID, idHash(s.ID), reach)
-	rel.widen(r.Ownership, reach)
+	rel.widen(r.Ownership, reach, inTeam|inReports)
 	if rel.firstOwner >= 0 {
 		d.Owner = r.Ownership.d.entries[rel.firstOwner].UserID
 	}
