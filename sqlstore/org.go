@@ -331,7 +331,7 @@ func (s *Store) Who(ctx context.Context, p *ownership.Policy, a ownership.Action
 			return err
 		}
 		defer rows.Close()
-		acc, err = p.WhoReaching(ctx, scanUserRows(rows), a, r, rch)
+		acc, err = p.WhoReaching(ctx, scanDeciders(rows), a, r, rch)
 		return err
 	})
 	if err != nil {
@@ -340,10 +340,14 @@ func (s *Store) Who(ctx context.Context, p *ownership.Policy, a ownership.Action
 	return acc, nil
 }
 
-// tenantUsersQuery selects, in id order, the users of tenant t and those
-// holding one of the roles platform.
+// deciderColumns are the columns of a user that a decision reads, given
+// the record's reachers: what scanDeciders reads.
+const deciderColumns = `id, roles, tenant, queues`
+
+// tenantUsersQuery selects deciderColumns, in id order, of the users of
+// tenant t and those holding one of the roles platform.
 func (s *Store) tenantUsersQuery(t ownership.TenantID, platform []string) (string, []any) {
-	q := `SELECT ` + userColumns + ` FROM ownership_users WHERE tenant = ` + s.d.placeholder(1)
+	q := `SELECT ` + deciderColumns + ` FROM ownership_users WHERE tenant = ` + s.d.placeholder(1)
 	args := []any{string(t)}
 	if len(platform) > 0 {
 		w := &whereBuilder{d: s.d, offset: 1}
@@ -358,17 +362,36 @@ func (s *Store) tenantUsersQuery(t ownership.TenantID, platform []string) (strin
 	return q + ` ORDER BY id`, args
 }
 
-// scanUserRows yields the users of rows of userColumns, one by one, and
-// an error if reading one fails.
-func scanUserRows(rows Rows) iter.Seq2[ownership.User, error] {
+// scanDeciders yields the users of rows of deciderColumns, one by one,
+// with only those fields, and an error if reading one fails. Users share
+// the decoded lists of equal JSON texts (most users of a directory hold
+// the same roles and queues): [ownership.Policy.WhoReaching] only reads
+// them.
+func scanDeciders(rows Rows) iter.Seq2[ownership.User, error] {
 	return func(yield func(ownership.User, error) bool) {
+		roleLists := map[string][]string{}
+		queueLists := map[string][]ownership.QueueID{}
 		for rows.Next() {
-			us, err := scanOneUser(rows)
+			var (
+				u             ownership.User
+				roles, queues sql.NullString
+			)
+			err := rows.Scan(&u.ID, &roles, &u.Tenant, &queues)
+			if err == nil {
+				if u.Roles, err = decodeShared(roleLists, roles); err != nil {
+					err = fmt.Errorf("user %q: roles: %w", u.ID, err)
+				}
+			}
+			if err == nil {
+				if u.Queues, err = decodeShared(queueLists, queues); err != nil {
+					err = fmt.Errorf("user %q: queues: %w", u.ID, err)
+				}
+			}
 			if err != nil {
 				yield(ownership.User{}, err)
 				return
 			}
-			if !yield(us, nil) {
+			if !yield(u, nil) {
 				return
 			}
 		}
@@ -376,4 +399,24 @@ func scanUserRows(rows Rows) iter.Seq2[ownership.User, error] {
 			yield(ownership.User{}, err)
 		}
 	}
+}
+
+// decodeShared decodes the JSON array of strings col (NULL is nil) once
+// per distinct text, keeping the lists in seen, which it lets grow to a
+// bound only.
+func decodeShared[T ~string](seen map[string][]T, col sql.NullString) ([]T, error) {
+	if !col.Valid {
+		return nil, nil
+	}
+	if l, ok := seen[col.String]; ok {
+		return l, nil
+	}
+	l, err := decodeStrings[T](col.String)
+	if err != nil {
+		return nil, err
+	}
+	if len(seen) < 1024 {
+		seen[col.String] = l
+	}
+	return l, nil
 }
