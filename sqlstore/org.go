@@ -204,27 +204,28 @@ const (
 // owners' teams (of the owners' tenant, as a team's members are) and the
 // managers of those teams and of every team above them; kind 2 for the
 // owners' managers, transitively. A team's members and managers are
-// users of its tenant, as [ownership.NewOrg] requires. The recursions use UNION, which drops a
-// row already found, so a loop in the data (a team its own ancestor, a
-// manager chain that comes back) ends them instead of running forever.
+// users of its tenant, as [ownership.NewOrg] requires.
+//
+// Every step is an index lookup: the owners' teams and the teams'
+// members in ownership_team_members (by user, by team), the teams above
+// by id, the managers of a team from its own row, the managers above an
+// owner by user id. The recursions use UNION, which drops a row already
+// found, so a loop in the data (a team its own ancestor, a manager chain
+// that comes back) ends them instead of running forever.
 func (d Dialect) reachersQuery() string {
-	// in(x, col) is "the string x is an element of the JSON array col".
-	// On PostgreSQL it is jsonb's ? operator rather than a set-returning
-	// function, whose default estimate of 100 rows a call makes the
-	// planner expect millions of rows and compile the query (JIT) for
-	// longer than it runs.
-	in := func(x, col string) string {
-		if d == Postgres {
-			return col + " ? " + x
-		}
-		return x + " IN (SELECT value FROM json_each(" + col + "))"
+	// managers is a team's managers as a table x, each in the column
+	// manager of x.
+	managers, manager := "jsonb_array_elements_text(tm.managers) x(id)", "x.id"
+	if d == SQLite {
+		managers, manager = "json_each(tm.managers) x", "x.value"
 	}
 	q := `WITH RECURSIVE owners(id) AS (
 			SELECT u.id FROM ownership_entries e JOIN ownership_users u ON u.id = e.user_id
 			WHERE e.record_type = $1 AND e.record_id = $2 AND e.role = 2
-		), owner_teams(id) AS (
-			SELECT DISTINCT tm.id FROM ownership_users u JOIN owners o ON u.id = o.id
-			JOIN ownership_teams tm ON ` + in("tm.id", "u.teams") + `
+		), owner_teams(id, tenant) AS (
+			SELECT DISTINCT tm.id, tm.tenant FROM owners o
+			JOIN ownership_team_members m ON m.user_id = o.id
+			JOIN ownership_teams tm ON tm.id = m.team_id
 		), up(id) AS (
 			SELECT id FROM owner_teams
 			UNION
@@ -234,11 +235,12 @@ func (d Dialect) reachersQuery() string {
 			UNION
 			SELECT u.manager FROM ownership_users u JOIN above a ON u.id = a.id WHERE u.manager <> ''
 		)
-		SELECT 1, u.id FROM owner_teams ot JOIN ownership_teams tm ON tm.id = ot.id
-			JOIN ownership_users u ON u.tenant = tm.tenant AND ` + in("ot.id", "u.teams") + `
+		SELECT 1, u.id FROM owner_teams ot JOIN ownership_team_members m ON m.team_id = ot.id
+			JOIN ownership_users u ON u.id = m.user_id AND u.tenant = ot.tenant
 		UNION
 		SELECT 1, u.id FROM up JOIN ownership_teams tm ON tm.id = up.id
-			JOIN ownership_users u ON u.tenant = tm.tenant AND ` + in("u.id", "tm.managers") + `
+			CROSS JOIN ` + managers + `
+			JOIN ownership_users u ON u.id = ` + manager + ` AND u.tenant = tm.tenant
 		UNION
 		SELECT 2, id FROM above`
 	return d.rebind(q)
