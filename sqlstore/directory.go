@@ -76,19 +76,20 @@ func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 		if err != nil {
 			return err
 		}
-		return s.putMemberships(ctx, tx, u.ID, u.Teams)
+		return s.putMemberships(ctx, tx, u.ID, u.Tenant, u.Teams)
 	})
 }
 
 // putMemberships makes the rows of ownership_team_members of user id
-// those of its teams, on tx, in the transaction that writes the user.
-func (s *Store) putMemberships(ctx context.Context, tx execer, id ownership.UserID, teams []ownership.TeamID) error {
+// those of its teams and tenant, on tx, in the transaction that writes
+// the user.
+func (s *Store) putMemberships(ctx context.Context, tx execer, id ownership.UserID, tenant ownership.TenantID, teams []ownership.TeamID) error {
 	if _, err := tx.Exec(ctx, s.q(`DELETE FROM ownership_team_members WHERE user_id = $1`), string(id)); err != nil {
 		return err
 	}
 	var (
 		values strings.Builder
-		args   = []any{string(id)}
+		args   = []any{string(id), string(tenant)}
 		seen   = make(map[ownership.TeamID]bool, len(teams))
 	)
 	for _, t := range teams {
@@ -100,12 +101,12 @@ func (s *Store) putMemberships(ctx context.Context, tx execer, id ownership.User
 		if values.Len() > 0 {
 			values.WriteString(", ")
 		}
-		fmt.Fprintf(&values, "(%s, %s)", s.d.placeholder(len(args)), s.d.placeholder(1))
+		fmt.Fprintf(&values, "(%s, %s, %s)", s.d.placeholder(len(args)), s.d.placeholder(1), s.d.placeholder(2))
 	}
 	if len(seen) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO ownership_team_members (team_id, user_id) VALUES `+values.String(), args...)
+	_, err := tx.Exec(ctx, `INSERT INTO ownership_team_members (team_id, user_id, tenant) VALUES `+values.String(), args...)
 	return err
 }
 

@@ -207,7 +207,8 @@ const (
 // users of its tenant, as [ownership.NewOrg] requires.
 //
 // Every step is an index lookup: the owners' teams and the teams'
-// members in ownership_team_members (by user, by team), the teams above
+// members (with their tenant, and only users have memberships) in
+// ownership_team_members, by user and by team; the teams above
 // by id, the managers of a team from its own row, the managers above an
 // owner by user id. The recursions use UNION, which drops a row already
 // found, so a loop in the data (a team its own ancestor, a manager chain
@@ -235,8 +236,8 @@ func (d Dialect) reachersQuery() string {
 			UNION
 			SELECT u.manager FROM ownership_users u JOIN above a ON u.id = a.id WHERE u.manager <> ''
 		)
-		SELECT 1, u.id FROM owner_teams ot JOIN ownership_team_members m ON m.team_id = ot.id
-			JOIN ownership_users u ON u.id = m.user_id AND u.tenant = ot.tenant
+		SELECT 1, m.user_id FROM owner_teams ot
+			JOIN ownership_team_members m ON m.team_id = ot.id AND m.tenant = ot.tenant
 		UNION
 		SELECT 1, u.id FROM up JOIN ownership_teams tm ON tm.id = up.id
 			CROSS JOIN ` + managers + `

@@ -42,9 +42,14 @@ func FuzzDecodeStrings(f *testing.F) {
 }
 
 // memberships returns the rows of ownership_team_members as
-// "team/user", in order.
+// "team/user", in order, and checks that each has its user's tenant.
 func memberships(t *testing.T, s *Store) []string {
 	t.Helper()
+	var wrong int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ownership_team_members m
+		LEFT JOIN ownership_users u ON u.id = m.user_id WHERE u.id IS NULL OR u.tenant <> m.tenant`).Scan(&wrong); err != nil || wrong != 0 {
+		t.Errorf("%d memberships without their user's tenant, %v", wrong, err)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT team_id, user_id FROM ownership_team_members ORDER BY team_id, user_id`)
 	if err != nil {
 		t.Fatal(err)
@@ -149,10 +154,19 @@ func TestPutUserKeepsMemberships(t *testing.T) {
 		if err := put(s, "bob", "bob@acme", "t1", "t2"); err != nil {
 			t.Fatal(err)
 		}
+		// A member of another tenant is no teammate.
+		if err := s.PutUser(ctx, ownership.User{ID: "cy", Roles: []string{"rep"}, Tenant: "other", Teams: []ownership.TeamID{"t1"}}); err != nil {
+			t.Fatal(err)
+		}
+		check([]string{"t1/bob", "t1/cy", "t1/owner", "t2/ann", "t2/bob"}, "bob", "owner")
+		if err := s.PutUser(ctx, ownership.User{ID: "cy", Roles: []string{"rep"}, Tenant: "acme", Teams: []ownership.TeamID{"t2"}}); err != nil {
+			t.Fatal(err)
+		}
+		check([]string{"t1/bob", "t1/owner", "t2/ann", "t2/bob", "t2/cy"}, "bob", "owner")
 
 		// A PutUser refused after the user's row is written changes nothing.
 		refuseTeam(t, s)
-		before := []string{"t1/bob", "t1/owner", "t2/ann", "t2/bob"}
+		before := []string{"t1/bob", "t1/owner", "t2/ann", "t2/bob", "t2/cy"}
 		if err := put(s, "bob", "new@acme", "t2", "refused"); err == nil || !strings.Contains(err.Error(), "team refused") {
 			t.Fatalf("PutUser with a refused membership: %v, want the database's refusal", err)
 		}
@@ -181,7 +195,7 @@ func TestPutUserKeepsMemberships(t *testing.T) {
 		if u, err := s.User(ctx, "bob"); err != nil || u.Email != "bob@acme" {
 			t.Errorf("after a refused PutUser in a transaction, bob is %+v, %v; want him as he was", u, err)
 		}
-		check([]string{"t1/ann", "t1/bob", "t1/owner", "t2/bob"}, "ann", "bob", "owner")
+		check([]string{"t1/ann", "t1/bob", "t1/owner", "t2/bob", "t2/cy"}, "ann", "bob", "owner")
 	})
 }
 
@@ -195,7 +209,7 @@ func TestMigrationFillsMemberships(t *testing.T) {
 			`DELETE FROM ownership_schema_migrations WHERE version = 5`,
 			`INSERT INTO ownership_users (id, tenant, teams) VALUES
 				('ann', 'acme', '["t1", "t2"]'), ('bob', 'acme', '["t2", "t2"]'), ('cy', 'acme', NULL), ('dee', 'acme', '[]'),
-				('it''s', 'acme', '["t\"3", "ünï"]')`,
+				('it''s', 'other', '["t\"3", "ünï"]')`,
 		} {
 			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 				t.Fatalf("%s: %v", stmt, err)
