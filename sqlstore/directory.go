@@ -61,7 +61,8 @@ func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: user %q: queues: %w", u.ID, err)
 	}
-	_, err = s.conn().Exec(ctx, s.q(`INSERT INTO ownership_users (`+userColumns+`)
+	return s.inTx(ctx, fmt.Sprintf("put user %q", u.ID), func(tx execer) error {
+		_, err := tx.Exec(ctx, s.q(`INSERT INTO ownership_users (`+userColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO UPDATE SET
 			login = excluded.login, email = excluded.email,
@@ -70,12 +71,43 @@ func (s *Store) PutUser(ctx context.Context, u ownership.User) error {
 			skills = excluded.skills, fields = excluded.fields,
 			tenant = excluded.tenant, teams = excluded.teams,
 			manager = excluded.manager, queues = excluded.queues`),
-		string(u.ID), u.Login, u.Email, u.GivenName, u.LastName, roles, u.Inactive, skills, fields,
-		string(u.Tenant), teams, string(u.Manager), queues)
-	if err != nil {
-		return s.fail(ctx, fmt.Sprintf("put user %q", u.ID), err)
+			string(u.ID), u.Login, u.Email, u.GivenName, u.LastName, roles, u.Inactive, skills, fields,
+			string(u.Tenant), teams, string(u.Manager), queues)
+		if err != nil {
+			return err
+		}
+		return s.putMemberships(ctx, tx, u.ID, u.Tenant, u.Teams)
+	})
+}
+
+// putMemberships makes the rows of ownership_team_members of user id
+// those of its teams and tenant, on tx, in the transaction that writes
+// the user.
+func (s *Store) putMemberships(ctx context.Context, tx execer, id ownership.UserID, tenant ownership.TenantID, teams []ownership.TeamID) error {
+	if _, err := tx.Exec(ctx, s.q(`DELETE FROM ownership_team_members WHERE user_id = $1`), string(id)); err != nil {
+		return err
 	}
-	return nil
+	var (
+		values strings.Builder
+		args   = []any{string(id), string(tenant)}
+		seen   = make(map[ownership.TeamID]bool, len(teams))
+	)
+	for _, t := range teams {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		args = append(args, string(t))
+		if values.Len() > 0 {
+			values.WriteString(", ")
+		}
+		fmt.Fprintf(&values, "(%s, %s, %s)", s.d.placeholder(len(args)), s.d.placeholder(1), s.d.placeholder(2))
+	}
+	if len(seen) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO ownership_team_members (team_id, user_id, tenant) VALUES `+values.String(), args...)
+	return err
 }
 
 // scanUsers reads rows of userColumns and closes them.

@@ -204,27 +204,29 @@ const (
 // owners' teams (of the owners' tenant, as a team's members are) and the
 // managers of those teams and of every team above them; kind 2 for the
 // owners' managers, transitively. A team's members and managers are
-// users of its tenant, as [ownership.NewOrg] requires. The recursions use UNION, which drops a
-// row already found, so a loop in the data (a team its own ancestor, a
-// manager chain that comes back) ends them instead of running forever.
+// users of its tenant, as [ownership.NewOrg] requires.
+//
+// Every step is an index lookup: the owners' teams and the teams'
+// members (with their tenant, and only users have memberships) in
+// ownership_team_members, by user and by team; the teams above
+// by id, the managers of a team from its own row, the managers above an
+// owner by user id. The recursions use UNION, which drops a row already
+// found, so a loop in the data (a team its own ancestor, a manager chain
+// that comes back) ends them instead of running forever.
 func (d Dialect) reachersQuery() string {
-	// in(x, col) is "the string x is an element of the JSON array col".
-	// On PostgreSQL it is jsonb's ? operator rather than a set-returning
-	// function, whose default estimate of 100 rows a call makes the
-	// planner expect millions of rows and compile the query (JIT) for
-	// longer than it runs.
-	in := func(x, col string) string {
-		if d == Postgres {
-			return col + " ? " + x
-		}
-		return x + " IN (SELECT value FROM json_each(" + col + "))"
+	// managers is a team's managers as a table x, each in the column
+	// manager of x.
+	managers, manager := "jsonb_array_elements_text(tm.managers) x(id)", "x.id"
+	if d == SQLite {
+		managers, manager = "json_each(tm.managers) x", "x.value"
 	}
 	q := `WITH RECURSIVE owners(id) AS (
 			SELECT u.id FROM ownership_entries e JOIN ownership_users u ON u.id = e.user_id
 			WHERE e.record_type = $1 AND e.record_id = $2 AND e.role = 2
-		), owner_teams(id) AS (
-			SELECT DISTINCT tm.id FROM ownership_users u JOIN owners o ON u.id = o.id
-			JOIN ownership_teams tm ON ` + in("tm.id", "u.teams") + `
+		), owner_teams(id, tenant) AS (
+			SELECT DISTINCT tm.id, tm.tenant FROM owners o
+			JOIN ownership_team_members m ON m.user_id = o.id
+			JOIN ownership_teams tm ON tm.id = m.team_id
 		), up(id) AS (
 			SELECT id FROM owner_teams
 			UNION
@@ -234,11 +236,12 @@ func (d Dialect) reachersQuery() string {
 			UNION
 			SELECT u.manager FROM ownership_users u JOIN above a ON u.id = a.id WHERE u.manager <> ''
 		)
-		SELECT 1, u.id FROM owner_teams ot JOIN ownership_teams tm ON tm.id = ot.id
-			JOIN ownership_users u ON u.tenant = tm.tenant AND ` + in("ot.id", "u.teams") + `
+		SELECT 1, m.user_id FROM owner_teams ot
+			JOIN ownership_team_members m ON m.team_id = ot.id AND m.tenant = ot.tenant
 		UNION
 		SELECT 1, u.id FROM up JOIN ownership_teams tm ON tm.id = up.id
-			JOIN ownership_users u ON u.tenant = tm.tenant AND ` + in("u.id", "tm.managers") + `
+			CROSS JOIN ` + managers + `
+			JOIN ownership_users u ON u.id = ` + manager + ` AND u.tenant = tm.tenant
 		UNION
 		SELECT 2, id FROM above`
 	return d.rebind(q)
@@ -331,7 +334,7 @@ func (s *Store) Who(ctx context.Context, p *ownership.Policy, a ownership.Action
 			return err
 		}
 		defer rows.Close()
-		acc, err = p.WhoReaching(ctx, scanUserRows(rows), a, r, rch)
+		acc, err = p.WhoReaching(ctx, scanDeciders(rows), a, r, rch)
 		return err
 	})
 	if err != nil {
@@ -340,10 +343,14 @@ func (s *Store) Who(ctx context.Context, p *ownership.Policy, a ownership.Action
 	return acc, nil
 }
 
-// tenantUsersQuery selects, in id order, the users of tenant t and those
-// holding one of the roles platform.
+// deciderColumns are the columns of a user that a decision reads, given
+// the record's reachers: what scanDeciders reads.
+const deciderColumns = `id, roles, tenant, queues`
+
+// tenantUsersQuery selects deciderColumns, in id order, of the users of
+// tenant t and those holding one of the roles platform.
 func (s *Store) tenantUsersQuery(t ownership.TenantID, platform []string) (string, []any) {
-	q := `SELECT ` + userColumns + ` FROM ownership_users WHERE tenant = ` + s.d.placeholder(1)
+	q := `SELECT ` + deciderColumns + ` FROM ownership_users WHERE tenant = ` + s.d.placeholder(1)
 	args := []any{string(t)}
 	if len(platform) > 0 {
 		w := &whereBuilder{d: s.d, offset: 1}
@@ -358,17 +365,36 @@ func (s *Store) tenantUsersQuery(t ownership.TenantID, platform []string) (strin
 	return q + ` ORDER BY id`, args
 }
 
-// scanUserRows yields the users of rows of userColumns, one by one, and
-// an error if reading one fails.
-func scanUserRows(rows Rows) iter.Seq2[ownership.User, error] {
+// scanDeciders yields the users of rows of deciderColumns, one by one,
+// with only those fields, and an error if reading one fails. Users share
+// the decoded lists of equal JSON texts (most users of a directory hold
+// the same roles and queues): [ownership.Policy.WhoReaching] only reads
+// them.
+func scanDeciders(rows Rows) iter.Seq2[ownership.User, error] {
 	return func(yield func(ownership.User, error) bool) {
+		roleLists := map[string][]string{}
+		queueLists := map[string][]ownership.QueueID{}
 		for rows.Next() {
-			us, err := scanOneUser(rows)
+			var (
+				u             ownership.User
+				roles, queues sql.NullString
+			)
+			err := rows.Scan(&u.ID, &roles, &u.Tenant, &queues)
+			if err == nil {
+				if u.Roles, err = decodeShared(roleLists, roles); err != nil {
+					err = fmt.Errorf("user %q: roles: %w", u.ID, err)
+				}
+			}
+			if err == nil {
+				if u.Queues, err = decodeShared(queueLists, queues); err != nil {
+					err = fmt.Errorf("user %q: queues: %w", u.ID, err)
+				}
+			}
 			if err != nil {
 				yield(ownership.User{}, err)
 				return
 			}
-			if !yield(us, nil) {
+			if !yield(u, nil) {
 				return
 			}
 		}
@@ -376,4 +402,24 @@ func scanUserRows(rows Rows) iter.Seq2[ownership.User, error] {
 			yield(ownership.User{}, err)
 		}
 	}
+}
+
+// decodeShared decodes the JSON array of strings col (NULL is nil) once
+// per distinct text, keeping the lists in seen, which it lets grow to a
+// bound only.
+func decodeShared[T ~string](seen map[string][]T, col sql.NullString) ([]T, error) {
+	if !col.Valid {
+		return nil, nil
+	}
+	if l, ok := seen[col.String]; ok {
+		return l, nil
+	}
+	l, err := decodeStrings[T](col.String)
+	if err != nil {
+		return nil, err
+	}
+	if len(seen) < 1024 {
+		seen[col.String] = l
+	}
+	return l, nil
 }

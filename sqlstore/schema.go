@@ -199,10 +199,39 @@ var migrations = [...][]string{
 		)`,
 		`CREATE INDEX IF NOT EXISTS ownership_queues_tenant ON ownership_queues (tenant, id)`,
 	},
+	// Team membership as rows, one per team and member, with the
+	// member's tenant, so that "the members of a team" (of its tenant)
+	// and "the teams of a user" are index lookups rather than a scan of
+	// every user's teams array, and need no join with the users, whose
+	// one tenant would make the join a cross product to a planner. PutUser
+	// keeps the rows in step with ownership_users.teams (which stays the
+	// user's list, in its order) and tenant, in the same transaction; the
+	// migration fills them from the arrays already stored. The manager
+	// index of version 4 serves the walk down a hierarchy; the walk up
+	// reads users by id.
+	5: {
+		`CREATE TABLE IF NOT EXISTS ownership_team_members (
+			team_id {key} NOT NULL,
+			user_id {key} NOT NULL,
+			tenant  {key} NOT NULL,
+			PRIMARY KEY (team_id, user_id)
+		)`,
+		`CREATE INDEX IF NOT EXISTS ownership_team_members_user ON ownership_team_members (user_id, team_id)`,
+		`-- postgres
+		INSERT INTO ownership_team_members (team_id, user_id, tenant)
+		SELECT DISTINCT t.id, u.id, u.tenant FROM ownership_users u CROSS JOIN LATERAL jsonb_array_elements_text(u.teams) t(id)
+		WHERE jsonb_typeof(u.teams) = 'array'
+		ON CONFLICT DO NOTHING`,
+		`-- sqlite
+		INSERT INTO ownership_team_members (team_id, user_id, tenant)
+		SELECT DISTINCT t.value, u.id, u.tenant FROM ownership_users u, json_each(u.teams) t
+		WHERE t.type = 'text'
+		ON CONFLICT DO NOTHING`,
+	},
 }
 
 // SchemaVersion is the version of the schema that [Store.Migrate] creates.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // A compile-time check that SchemaVersion is the last migration.
 var _ = [1]struct{}{}[len(migrations)-1-SchemaVersion]

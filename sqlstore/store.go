@@ -353,6 +353,77 @@ func decodeJSON(col sql.NullString, v any) error {
 	return json.Unmarshal([]byte(col.String), v)
 }
 
+// decodeStrings decodes a JSON array of strings as json.Unmarshal into a
+// []T does, without its reflection in the common case: a text that is
+// not plainly an array of ASCII strings without escapes goes to
+// json.Unmarshal, so that a malformed value is its error, never a list.
+func decodeStrings[T ~string](s string) ([]T, error) {
+	if l, ok := plainStrings[T](s); ok {
+		return l, nil
+	}
+	var l []T
+	if err := json.Unmarshal([]byte(s), &l); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// plainStrings reads s as a JSON array of strings of ASCII characters
+// without escapes or control characters, and reports whether it is one.
+func plainStrings[T ~string](s string) ([]T, bool) {
+	i := 0
+	space := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+			i++
+		}
+	}
+	space()
+	if i == len(s) || s[i] != '[' {
+		return nil, false
+	}
+	i++
+	space()
+	l := []T{} // json.Unmarshal makes [] an empty list, not nil
+	if i < len(s) && s[i] == ']' {
+		i++
+		space()
+		return l, i == len(s)
+	}
+	for {
+		if i == len(s) || s[i] != '"' {
+			return nil, false
+		}
+		i++
+		j := i
+		for j < len(s) && s[j] != '"' {
+			if c := s[j]; c == '\\' || c < 0x20 || c >= 0x80 {
+				return nil, false
+			}
+			j++
+		}
+		if j == len(s) {
+			return nil, false
+		}
+		l = append(l, T(s[i:j]))
+		i = j + 1
+		space()
+		if i == len(s) {
+			return nil, false
+		}
+		switch s[i] {
+		case ']':
+			i++
+			space()
+			return l, i == len(s)
+		case ',':
+			i++
+			space()
+		default:
+			return nil, false
+		}
+	}
+}
+
 // recordColumns are the columns that scanRecords reads: a record (alias r)
 // left-joined with its entries (alias e), one row per entry. The queue that
 // holds a record is a column of the record, not an entry: scanRecords
