@@ -315,30 +315,17 @@ func NewOrg(def OrgDef) (*Org, error) {
 			continue
 		}
 		path := strictjson.Index("users", i)
-		for j, id := range u.Teams {
-			switch t, ok := o.teams[id]; {
-			case !ok:
-				bad(strictjson.Index(path+".teams", j), "unknown team %q", id)
-			case t.Tenant != u.Tenant:
-				bad(strictjson.Index(path+".teams", j), "team %q belongs to tenant %q, not %q", id, t.Tenant, u.Tenant)
-			case slices.Index(u.Teams, id) != j:
-				bad(strictjson.Index(path+".teams", j), "team %q is listed twice", id)
-			default:
-				t.members = append(t.members, u.ID)
+		checkMemberships(bad, path+".teams", "team", u.Teams, u.Tenant, func(id TeamID) (TenantID, bool) {
+			t, ok := o.teams[id]
+			if !ok {
+				return "", false
 			}
-		}
-		for j, id := range u.Queues {
-			switch q, ok := o.queues[id]; {
-			case !ok:
-				bad(strictjson.Index(path+".queues", j), "unknown queue %q", id)
-			case q.Tenant != u.Tenant:
-				bad(strictjson.Index(path+".queues", j), "queue %q belongs to tenant %q, not %q", id, q.Tenant, u.Tenant)
-			case slices.Index(u.Queues, id) != j:
-				bad(strictjson.Index(path+".queues", j), "queue %q is listed twice", id)
-			default:
-				o.members[id] = append(o.members[id], u.ID)
-			}
-		}
+			return t.Tenant, true
+		}, func(id TeamID) { o.teams[id].members = append(o.teams[id].members, u.ID) })
+		checkMemberships(bad, path+".queues", "queue", u.Queues, u.Tenant, func(id QueueID) (TenantID, bool) {
+			q, ok := o.queues[id]
+			return q.Tenant, ok
+		}, func(id QueueID) { o.members[id] = append(o.members[id], u.ID) })
 		if u.Manager != "" {
 			switch m, ok := o.users[u.Manager]; {
 			case !ok:
@@ -371,71 +358,84 @@ func NewOrg(def OrgDef) (*Org, error) {
 	return o, nil
 }
 
+// checkMemberships checks a user's list of teams or queues (kind), at
+// path, for a user of tenant: each must exist (tenantOf says whether, and
+// its tenant), be in the user's tenant, and be listed once; add records
+// each good one.
+func checkMemberships[K ~string](bad func(path, format string, args ...any), path, kind string, ids []K, tenant TenantID, tenantOf func(K) (TenantID, bool), add func(K)) {
+	for j, id := range ids {
+		at := strictjson.Index(path, j)
+		switch t, ok := tenantOf(id); {
+		case !ok:
+			bad(at, "unknown %s %q", kind, id)
+		case t != tenant:
+			bad(at, "%s %q belongs to tenant %q, not %q", kind, id, t, tenant)
+		case slices.Index(ids, id) != j:
+			bad(at, "%s %q is listed twice", kind, id)
+		default:
+			add(id)
+		}
+	}
+}
+
 // loops reports every loop in the manager hierarchy and in the team tree,
 // once per loop, at the first member of the loop in def's order.
 func (o *Org) loops(def OrgDef) []error {
 	var errs []error
-	seen := map[UserID]bool{}
-	for _, u := range def.Users {
-		if seen[u.ID] {
-			continue
+	users := make([]UserID, len(def.Users))
+	for i, u := range def.Users {
+		users[i] = u.ID
+	}
+	findLoops(users, func(id UserID) UserID {
+		if u := o.users[id]; u != nil && u.Manager != id { // a user its own manager is reported apart
+			return u.Manager
 		}
-		chain := []UserID{}
-		at := map[UserID]int{}
-		for id := u.ID; id != "" && !seen[id]; {
+		return ""
+	}, func(loop []UserID, first int) {
+		errs = append(errs, strictjson.Errorf(strictjson.Index("users", first)+".manager", "the manager hierarchy loops: %s", loopText(loop, users[first])))
+	})
+	teams := make([]TeamID, len(def.Teams))
+	for i, t := range def.Teams {
+		teams[i] = t.ID
+	}
+	findLoops(teams, func(id TeamID) TeamID {
+		if t := o.teams[id]; t != nil && t.Parent != id { // a team its own parent is reported apart
+			return t.Parent
+		}
+		return ""
+	}, func(loop []TeamID, first int) {
+		errs = append(errs, strictjson.Errorf(strictjson.Index("teams", first)+".parent", "the team tree loops: %s", loopText(loop, teams[first])))
+	})
+	return errs
+}
+
+// findLoops follows next (to "" at the end of a chain) from every id of
+// order, and calls report once per loop with the loop and the index in
+// order of its first member there. Each id is walked once.
+func findLoops[K ~string](order []K, next func(K) K, report func(loop []K, first int)) {
+	seen := map[K]bool{}
+	for _, start := range order {
+		var chain []K
+		at := map[K]int{}
+		for id := start; id != "" && !seen[id]; id = next(id) {
 			if k, ok := at[id]; ok {
 				loop := chain[k:]
-				idx := func(id UserID) int {
-					return slices.IndexFunc(def.Users, func(u User) bool { return u.ID == id })
+				first := len(order)
+				for _, m := range loop {
+					if i := slices.Index(order, m); i >= 0 && i < first {
+						first = i
+					}
 				}
-				first := slices.MinFunc(loop, func(a, b UserID) int { return idx(a) - idx(b) })
-				errs = append(errs, strictjson.Errorf(strictjson.Index("users", idx(first))+".manager", "the manager hierarchy loops: %s", loopText(loop, first)))
+				report(loop, first)
 				break
 			}
 			at[id] = len(chain)
 			chain = append(chain, id)
-			nu := o.users[id]
-			if nu == nil || nu.Manager == id {
-				break
-			}
-			id = nu.Manager
 		}
 		for _, id := range chain {
 			seen[id] = true
 		}
 	}
-	tseen := map[TeamID]bool{}
-	for _, t := range def.Teams {
-		if tseen[t.ID] {
-			continue
-		}
-		var chain []TeamID
-		at := map[TeamID]int{}
-		for id := t.ID; id != "" && !tseen[id]; {
-			if k, ok := at[id]; ok {
-				loop := chain[k:]
-				idx := func(id TeamID) int {
-					return slices.IndexFunc(def.Teams, func(t Team) bool { return t.ID == id })
-				}
-				first := slices.MinFunc(loop, func(a, b TeamID) int { return idx(a) - idx(b) })
-				if len(loop) > 1 {
-					errs = append(errs, strictjson.Errorf(strictjson.Index("teams", idx(first))+".parent", "the team tree loops: %s", loopText(loop, first)))
-				}
-				break
-			}
-			at[id] = len(chain)
-			chain = append(chain, id)
-			nt := o.teams[id]
-			if nt == nil {
-				break
-			}
-			id = nt.Parent
-		}
-		for _, id := range chain {
-			tseen[id] = true
-		}
-	}
-	return errs
 }
 
 // loopText formats a loop from its first member: "a -> b -> a".
