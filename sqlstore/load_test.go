@@ -81,11 +81,11 @@ func bulkLoad(tb testing.TB, s *Store, gen iter.Seq[ownership.Record]) {
 }
 
 func recordRow(r ownership.Record) []any {
-	return []any{r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int16(r.Mode), int64(1), !r.Ownership.Unassigned()}
+	return []any{r.Ref.Type, r.Ref.ID, r.Parent.Type, r.Parent.ID, int16(r.Mode), int64(1), !r.Ownership.Unassigned(), string(r.Tenant)}
 }
 
 var (
-	recordCols = []string{"type", "id", "parent_type", "parent_id", "mode", "version", "has_owner"}
+	recordCols = []string{"type", "id", "parent_type", "parent_id", "mode", "version", "has_owner", "tenant"}
 	entryCols  = []string{"record_type", "record_id", "user_id", "position", "role", "email", "given_name", "last_name"}
 )
 
