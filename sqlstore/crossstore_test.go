@@ -58,7 +58,7 @@ var (
 	xUsers = []ownership.User{
 		{ID: "root", Login: "root", Email: "root@x.io", GivenName: "Ro", LastName: "Ot", Roles: []string{"admin"}},
 		{ID: "boss", Login: "boss", Email: "boss@x.io", GivenName: "Bo", LastName: "Ss", Roles: []string{"manager"}},
-		{ID: "rep1", Login: "rep1", Email: "rep1@x.io", GivenName: "Re", LastName: "One", Roles: []string{"sales_rep"}},
+		{ID: "rep1", Login: "rep1", Email: "rep1@x.io", GivenName: "Re", LastName: "One", Roles: []string{"sales_rep"}, Queues: []ownership.QueueID{"inbound"}},
 		{ID: "rep2", Login: "rep2", Email: "rep2@x.io", GivenName: "Re", LastName: "Two", Roles: []string{"sales_rep"}},
 		{ID: "sam", Login: "sam", Email: "sam@x.io", GivenName: "Sam", Roles: []string{"support"}},
 		{ID: "old", Login: "old", Email: "old@x.io", GivenName: "Ol", LastName: "D", Roles: []string{"sales_rep"}, Inactive: true},
@@ -134,6 +134,7 @@ const (
 	opReconcile
 	opSyncUser
 	opDelete
+	opEnqueue
 	opKinds
 )
 
@@ -148,13 +149,14 @@ type xOp struct {
 	tmpl    string           // Create: a key of xTemplates, or ""
 	profile bool             // Create
 	entries []ownership.Entry
-	user    ownership.UserID // the target or from user
-	to      ownership.UserID // Transfer
-	typ     string           // Transfer
-	follow  ownership.Follow // Propagate
-	dry     bool             // Transfer, Propagate
-	detail  string           // SyncUser: the new given name and email local part
-	region  string           // Create: the record's "region" field, if not ""
+	user    ownership.UserID  // the target or from user
+	to      ownership.UserID  // Transfer
+	typ     string            // Transfer
+	follow  ownership.Follow  // Propagate
+	dry     bool              // Transfer, Propagate
+	detail  string            // SyncUser: the new given name and email local part
+	region  string            // Create: the record's "region" field, if not ""
+	queue   ownership.QueueID // Enqueue
 }
 
 func (o xOp) String() string {
@@ -208,6 +210,8 @@ func (o xOp) String() string {
 		return fmt.Sprintf("SyncUserDetails(%s given=%q)", o.user, o.detail)
 	case opDelete:
 		return fmt.Sprintf("Delete(%s)", o.ref)
+	case opEnqueue:
+		return fmt.Sprintf("Enqueue(by=%s %s %s)", o.by, o.ref, o.queue)
 	}
 	return fmt.Sprintf("op(%d)", o.kind)
 }
@@ -329,6 +333,7 @@ func (g *xGen) kind(i int) opKind {
 	weights := [opKinds]int{
 		opCreate: 12, opClaim: 8, opReassign: 8, opAddOwner: 6, opAddFollower: 6, opRemove: 6,
 		opSetOwnership: 5, opSetMode: 6, opTransfer: 6, opPropagate: 6, opReconcile: 2, opSyncUser: 3, opDelete: 2,
+		opEnqueue: 4,
 	}
 	if i < 6 {
 		weights[opCreate] = 80 // fill the world first
@@ -410,6 +415,8 @@ func (g *xGen) op(i int) xOp {
 		}
 	case opSyncUser:
 		o.detail = []string{"A", "B", "C", "Zoë", ""}[g.r.IntN(5)]
+	case opEnqueue:
+		o.queue = []ownership.QueueID{"inbound", "inbound", "billing"}[g.r.IntN(3)]
 	}
 	o.by = g.subject(o.ref)
 	return o
@@ -681,6 +688,8 @@ func (r *runner) step(o xOp) (stepView, error) {
 		rec, err = m.Create(ctx, r, c)
 	case opClaim:
 		rec, err = m.Claim(ctx, by, o.ref)
+	case opEnqueue:
+		rec, err = m.Enqueue(ctx, by, o.ref, o.queue)
 	case opReassign:
 		rec, err = m.Reassign(ctx, by, o.ref, o.user)
 	case opAddOwner:
