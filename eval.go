@@ -47,7 +47,7 @@ func relate(l List, id UserID, h uint64, reach *reachData) relation {
 // soon as it has found what the caller wants (want: inTeam, inReports, or
 // both), by one lookup per owner of the hashes the list keeps.
 func (rel *relation) widen(l List, reach *reachData, want uint8) {
-	if reach == nil || reach.both == nil || rel.owner || l.d == nil || l.d.first < 0 {
+	if reach == nil || reach.ids == nil || rel.owner || l.d == nil || l.d.first < 0 {
 		return
 	}
 	var found uint8
@@ -56,7 +56,7 @@ func (rel *relation) widen(l List, reach *reachData, want uint8) {
 		if k&1 == 0 || l.d.entries[i].Queue != "" {
 			continue // a follower, or the queue's entry
 		}
-		if found |= reach.both.get(l.d.entries[i].UserID, k&^1); found&want != 0 && want != inTeam|inReports || found == inTeam|inReports {
+		if found |= reach.ids.get(l.d.entries[i].UserID, k&^1); found&want != 0 && want != inTeam|inReports || found == inTeam|inReports {
 			break
 		}
 	}

@@ -67,10 +67,8 @@ type Reach struct {
 }
 
 type reachData struct {
-	team    *idSet
-	reports *idSet
-	// both answers "teammate? report?" for an owner in one lookup.
-	both   *idSet
+	// ids answers "teammate? report?" for an owner in one lookup.
+	ids    *idSet
 	queues []QueueID
 }
 
@@ -129,39 +127,37 @@ func (s *idSet) get(id UserID, h uint64) uint8 {
 	return s.more[id]
 }
 
-// sorted returns the ids, sorted.
-func (s *idSet) sorted() []UserID {
+// with returns, sorted, the ids that have one of bits.
+func (s *idSet) with(bits uint8) []UserID {
 	if s == nil {
 		return nil
 	}
-	out := make([]UserID, 0, s.len())
+	var out []UserID
 	for _, v := range s.byHash {
-		out = append(out, v.id)
+		if v.bits&bits != 0 {
+			out = append(out, v.id)
+		}
 	}
-	out = append(out, slices.Collect(maps.Keys(s.more))...)
+	for id, b := range s.more {
+		if b&bits != 0 {
+			out = append(out, id)
+		}
+	}
 	slices.Sort(out)
 	return out
-}
-
-func (s *idSet) len() int {
-	if s == nil {
-		return 0
-	}
-	return len(s.byHash) + len(s.more)
 }
 
 // NewReach returns the reach of a subject whose team covers the users
 // teammates, below whom are the users reports, and who is a member of the
 // queues. Empty ids are ignored.
 func NewReach(teammates, reports []UserID, queues []QueueID) Reach {
-	d := &reachData{team: (*idSet)(nil).add(teammates, inTeam), reports: (*idSet)(nil).add(reports, inReports)}
-	d.both = d.both.add(teammates, inTeam).add(reports, inReports)
+	d := &reachData{ids: (*idSet)(nil).add(teammates, inTeam).add(reports, inReports)}
 	for _, q := range queues {
 		if q != "" && !slices.Contains(d.queues, q) {
 			d.queues = append(d.queues, q)
 		}
 	}
-	if d.team == nil && d.reports == nil && d.queues == nil {
+	if d.ids == nil && d.queues == nil {
 		return Reach{}
 	}
 	return Reach{d: d}
@@ -176,7 +172,7 @@ func (r Reach) Teammates() []UserID {
 	if r.d == nil {
 		return nil
 	}
-	return r.d.team.sorted()
+	return r.d.ids.with(inTeam)
 }
 
 // Reports returns, sorted, the users below the subject in the manager
@@ -185,7 +181,7 @@ func (r Reach) Reports() []UserID {
 	if r.d == nil {
 		return nil
 	}
-	return r.d.reports.sorted()
+	return r.d.ids.with(inReports)
 }
 
 // Queues returns the queues the subject is a member of.

@@ -460,10 +460,10 @@ func scopeCond(sc Scope, a Action, u UserID, reach Reach) Cond {
 		// Teammates and Reports narrow Others: owned by one of them, and
 		// not by the subject (an owner of one of the subject's records
 		// makes it Own, whoever else owns it).
-		if sc&Teammates != 0 && reach.d.team.len() > 0 {
+		if sc&Teammates != 0 {
 			parts = append(parts, And(OwnedByAny(reach.Teammates()...), Not(own)))
 		}
-		if sc&Reports != 0 && reach.d.reports.len() > 0 {
+		if sc&Reports != 0 {
 			parts = append(parts, And(OwnedByAny(reach.Reports()...), Not(own)))
 		}
 	}
